@@ -1,0 +1,36 @@
+#pragma once
+// Turns a SweepSpec into the list of trials to run, each with a stable id and content hash.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aecnn/sweep/sweep_spec.hpp"
+#include "aecnn/sweep/value.hpp"
+
+namespace aecnn::sweep {
+
+/// One trial: what it is (config) and what it is called.
+struct TrialSpec {
+  std::string id;          ///< "<sweep name>-<index, 4 digits>"; readable and stable for one file
+  std::string experiment;  ///< the sweep (later: experiment) it belongs to
+  int index = 0;           ///< position in the expansion, 0-based
+  std::string hash;        ///< 16 hex digits of the content hash of `config`
+  ConfigMap config;        ///< fully resolved: every schema key present
+  std::vector<std::string> varying;  ///< the grid keys, i.e. what tells this trial from its siblings
+};
+
+/// Expands the grid (Cartesian product, first axis slowest) over the base config.
+/// Throws SpecError when two trials resolve to the same configuration.
+std::vector<TrialSpec> expand(const SweepSpec& spec);
+
+/// Canonical text of a resolved config: sorted `key = value` lines in TOML spelling.
+std::string canonical_text(const ConfigMap& config);
+
+/// FNV-1a 64-bit hash of `text`, as 16 lowercase hex digits. Stable across runs and machines.
+std::string content_hash(const std::string& text);
+
+/// The hash of a whole sweep: its name and every trial's hash, in order.
+/// Two files that expand to the same trials have the same sweep hash.
+std::string sweep_hash(const SweepSpec& spec, const std::vector<TrialSpec>& trials);
+
+}  // namespace aecnn::sweep
