@@ -1,0 +1,50 @@
+#pragma once
+// Trains one trial on one rank. The header hides torch (pimpl) so that the scheduler and the
+// apps compile without it; only trainer.cpp pays for <torch/torch.h>.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "aecnn/data/fashion_mnist.hpp"
+#include "aecnn/sweep/trial_config.hpp"
+#include "aecnn/train/records.hpp"
+
+namespace aecnn::train {
+
+/// A trial that could not finish (diverged, impossible config); what() names the cause.
+class TrialError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Called after every epoch, e.g. to send the row to rank 0.
+using EpochCallback = std::function<void(const EpochRecord&)>;
+
+/// Holds one data set as tensors, split the study's way, and trains trials on it.
+class Trainer {
+ public:
+  /// Converts the images to float tensors once and makes the train/validation split
+  /// (sklearn train_test_split, random_state 42, one sixth held out).
+  explicit Trainer(const data::FashionMnist& data);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  /// Trains `config` from scratch: Keras-initialised AE-CNN, Adam (eps 1e-7), cross-entropy on
+  /// logits (+ L2), shuffled batches, validation after every epoch, test evaluation at the end.
+  /// Deterministic for a given seed and thread count. Throws TrialError if the loss diverges.
+  TrialResult run(const sweep::TrialConfig& config, const EpochCallback& on_epoch = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Sets this process's compute threads: LibTorch's intra-op pool and OpenBLAS's own pool
+/// (torch::set_num_threads does not reach OpenBLAS, and unpinned BLAS threads cost 10-20%).
+void set_compute_threads(int threads);
+
+/// The intra-op thread count in effect.
+int compute_threads();
+
+}  // namespace aecnn::train

@@ -1,0 +1,136 @@
+#include "aecnn/model/aecnn.hpp"
+
+#include <cmath>
+
+namespace aecnn::model {
+namespace {
+
+namespace nn = torch::nn;
+using sweep::Attention;
+
+constexpr double kBnMomentum = 0.01;  // Keras momentum 0.99 is the weight of the OLD value
+constexpr double kBnEpsilon = 1e-3;
+
+nn::Conv2d conv3x3(int64_t in, int64_t out) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1));  // Keras padding='same'
+}
+
+// Keras defaults: glorot_uniform kernels, zero biases (LibTorch's defaults differ).
+template <typename Layer>
+void glorot_(Layer& layer) {
+  torch::NoGradGuard no_grad;
+  nn::init::xavier_uniform_(layer->weight);
+  nn::init::zeros_(layer->bias);
+}
+
+bool has_channel(Attention a) { return a == Attention::kChannel || a == Attention::kBoth; }
+bool has_spatial(Attention a) { return a == Attention::kSpatial || a == Attention::kBoth; }
+
+}  // namespace
+
+void truncated_he_normal_(torch::Tensor& weight, int64_t fan_in) {
+  torch::NoGradGuard no_grad;
+  const double stddev = std::sqrt(2.0 / static_cast<double>(fan_in)) / 0.87962566103423978;
+  weight.normal_(0.0, stddev);
+  for (auto outside = weight.abs() > 2 * stddev; outside.any().item<bool>(); outside = weight.abs() > 2 * stddev)
+    weight.masked_scatter_(outside, torch::empty_like(weight).normal_(0.0, stddev));
+}
+
+KerasBatchNormImpl::KerasBatchNormImpl(int64_t features, bool biased_running_var)
+    : biased_running_var_(biased_running_var) {
+  weight = register_parameter("weight", torch::ones({features}));
+  bias = register_parameter("bias", torch::zeros({features}));
+  running_mean = register_buffer("running_mean", torch::zeros({features}));
+  running_var = register_buffer("running_var", torch::ones({features}));
+}
+
+torch::Tensor KerasBatchNormImpl::forward(const torch::Tensor& x) {
+  if (!is_training() || !biased_running_var_)
+    return torch::batch_norm(x, weight, bias, running_mean, running_var, is_training(), kBnMomentum,
+                             kBnEpsilon, /*cudnn_enabled=*/true);
+  // Dense input [N, F]: normalise with the batch statistics, keep the biased variance.
+  auto [variance, mean] = torch::var_mean(x, {0}, /*unbiased=*/false);
+  {
+    torch::NoGradGuard no_grad;
+    running_mean.mul_(1 - kBnMomentum).add_(mean, kBnMomentum);
+    running_var.mul_(1 - kBnMomentum).add_(variance, kBnMomentum);
+  }
+  return (x - mean) * torch::rsqrt(variance + kBnEpsilon) * weight + bias;
+}
+
+ChannelAttentionImpl::ChannelAttentionImpl(int64_t channels, int64_t ratio) {
+  squeeze = register_module("squeeze", nn::Linear(channels, channels / ratio));
+  excite = register_module("excite", nn::Linear(channels / ratio, channels));
+  glorot_(squeeze);
+  glorot_(excite);
+}
+
+torch::Tensor ChannelAttentionImpl::forward(const torch::Tensor& x) {
+  auto scale = torch::sigmoid(excite(torch::relu(squeeze(x.mean({2, 3})))));
+  return x * scale.unsqueeze(-1).unsqueeze(-1);
+}
+
+SpatialAttentionImpl::SpatialAttentionImpl() {
+  conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(2, 1, 7).padding(3)));
+  truncated_he_normal_(conv->weight, 7 * 7 * 2);
+  torch::NoGradGuard no_grad;
+  nn::init::zeros_(conv->bias);
+}
+
+torch::Tensor SpatialAttentionImpl::forward(const torch::Tensor& x) {
+  auto pooled = torch::cat({x.mean(1, /*keepdim=*/true), std::get<0>(x.max(1, /*keepdim=*/true))}, 1);
+  return x * torch::sigmoid(conv(pooled));
+}
+
+AecnnImpl::AecnnImpl(const AecnnOptions& options) : options_(options) {
+  conv1_ = register_module("conv1", conv3x3(1, 32));
+  bn1_ = register_module("bn1", KerasBatchNorm(32, false));
+  conv2_ = register_module("conv2", conv3x3(32, 32));
+  conv3_ = register_module("conv3", conv3x3(32, 64));
+  bn2_ = register_module("bn2", KerasBatchNorm(64, false));
+  conv4_ = register_module("conv4", conv3x3(64, 64));
+  if (has_channel(options.attention()))
+    channel_ = register_module("channel_attention", ChannelAttention(64, options.channel_ratio()));
+  if (has_spatial(options.attention())) spatial_ = register_module("spatial_attention", SpatialAttention());
+  conv5_ = register_module("conv5", conv3x3(64, 128));
+  bn3_ = register_module("bn3", KerasBatchNorm(128, false));
+  conv_dropout_ = register_module("conv_dropout", nn::Dropout(options.conv_dropout()));
+  fc1_ = register_module("fc1", nn::Linear(128, 256));
+  bn4_ = register_module("bn4", KerasBatchNorm(256, true));
+  fc_dropout_ = register_module("fc_dropout", nn::Dropout(options.fc_dropout()));
+  fc2_ = register_module("fc2", nn::Linear(256, 10));
+  for (auto* conv : {&conv1_, &conv2_, &conv3_, &conv4_, &conv5_}) glorot_(*conv);
+  glorot_(fc1_);
+  glorot_(fc2_);
+}
+
+torch::Tensor AecnnImpl::forward(torch::Tensor x) {
+  x = bn1_(torch::relu(conv1_(x)));
+  x = torch::max_pool2d(torch::relu(conv2_(x)), 2);
+  x = bn2_(torch::relu(conv3_(x)));
+  x = torch::max_pool2d(torch::relu(conv4_(x)), 2);
+  if (channel_) x = channel_(x);
+  if (spatial_) x = spatial_(x);
+  x = conv_dropout_(bn3_(torch::relu(conv5_(x))));
+  x = x.mean({2, 3});
+  x = fc_dropout_(bn4_(torch::relu(fc1_(x))));
+  return fc2_(x);
+}
+
+std::vector<torch::Tensor> AecnnImpl::kernels() const {
+  std::vector<torch::Tensor> weights;
+  for (const auto& item : named_parameters(/*recurse=*/true))
+    if (item.value().dim() >= 2) weights.push_back(item.value());  // conv/dense kernels; BN and biases are 1-D
+  return weights;
+}
+
+ParamCounts count_params(const AecnnImpl& model) {
+  ParamCounts counts;
+  for (const auto& p : model.parameters()) counts.trainable += p.numel();
+  counts.total = counts.trainable;
+  for (const auto& item : model.named_buffers())
+    if (item.key().find("running_") != std::string::npos) counts.total += item.value().numel();
+  return counts;
+}
+
+}  // namespace aecnn::model
