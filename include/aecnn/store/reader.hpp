@@ -1,0 +1,35 @@
+#pragma once
+// Reads results.h5 for analysis, resume checks and tests. Opens the file read-only without
+// HDF5's file lock, so a sweep that is still writing can be looked at.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aecnn/store/results_file.hpp"
+#include "aecnn/sweep/value.hpp"
+#include "aecnn/train/records.hpp"
+
+namespace aecnn::store {
+
+struct TrialRecord {
+  std::string id, experiment, hash, status, error;
+  int index = 0;
+  int attempts = 0;
+  std::vector<std::string> varying;  ///< keys that tell this trial from its siblings
+  sweep::ConfigMap config;
+  std::vector<train::EpochRecord> history;
+  /// Present once the trial is done.
+  std::optional<train::TrialResult> result;
+};
+
+struct ResultsContents {
+  int format_version = 0;
+  std::string sweep_name, sweep_hash, sweep_file, sweep_toml, data_dir;
+  std::vector<TrialRecord> trials;  ///< ordered by index
+};
+
+/// Reads every trial. Throws H5Error naming the file when it is missing, not HDF5, not an
+/// aecnn-sweep results file, or of a newer format version.
+ResultsContents read_results(const std::string& path);
+
+}  // namespace aecnn::store

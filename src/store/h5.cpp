@@ -1,0 +1,193 @@
+#include "h5.hpp"
+
+#include <utility>
+
+namespace aecnn::store::h5 {
+namespace {
+
+// Variable-length UTF-8 strings: h5py reads them as `str`.
+Id string_type(const std::string& where) {
+  Id type(H5Tcopy(H5T_C_S1), H5Tclose, where);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  return type;
+}
+
+void write_scalar_attr(hid_t object, const std::string& name, hid_t file_type, hid_t memory_type,
+                       const void* value) {
+  const std::string where = "attribute '" + name + "'";
+  if (H5Aexists(object, name.c_str()) > 0) H5Adelete(object, name.c_str());
+  Id space(H5Screate(H5S_SCALAR), H5Sclose, where);
+  Id attr(H5Acreate2(object, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, where);
+  if (H5Awrite(attr.get(), memory_type, value) < 0) throw H5Error("cannot write " + where);
+}
+
+}  // namespace
+
+Id::Id(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
+  if (id < 0) throw H5Error(what);
+}
+Id::Id(Id&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), close_(other.close_) {}
+Id& Id::operator=(Id&& other) noexcept {
+  if (this != &other) {
+    if (id_ >= 0) close_(id_);
+    id_ = std::exchange(other.id_, H5I_INVALID_HID);
+    close_ = other.close_;
+  }
+  return *this;
+}
+Id::~Id() {
+  if (id_ >= 0) close_(id_);
+}
+
+void silence_library_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+bool exists(hid_t location, const std::string& path) {
+  return H5Lexists(location, path.c_str(), H5P_DEFAULT) > 0;
+}
+
+Id open_group(hid_t location, const std::string& path, const std::string& file) {
+  return Id(H5Gopen2(location, path.c_str(), H5P_DEFAULT), H5Gclose, file + ": cannot open group " + path);
+}
+
+Id create_group(hid_t location, const std::string& path, const std::string& file) {
+  return Id(H5Gcreate2(location, path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+            file + ": cannot create group " + path);
+}
+
+void write_attr(hid_t object, const std::string& name, const std::string& value) {
+  Id type = string_type(name);
+  const char* text = value.c_str();
+  write_scalar_attr(object, name, type.get(), type.get(), &text);
+}
+void write_attr(hid_t object, const std::string& name, std::int64_t value) {
+  write_scalar_attr(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
+}
+void write_attr(hid_t object, const std::string& name, double value) {
+  write_scalar_attr(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+void write_attr(hid_t object, const std::string& name, const sweep::Value& value) {
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool>) write_attr(object, name, static_cast<std::int64_t>(v));
+        else write_attr(object, name, v);
+      },
+      value);
+}
+
+bool has_attr(hid_t object, const std::string& name) { return H5Aexists(object, name.c_str()) > 0; }
+
+sweep::Value read_attr(hid_t object, const std::string& name, const std::string& where) {
+  const std::string what = where + ": attribute '" + name + "'";
+  if (!has_attr(object, name)) throw H5Error(what + " is missing");
+  Id attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, what + " cannot be opened");
+  Id type(H5Aget_type(attr.get()), H5Tclose, what + " has no type");
+  switch (H5Tget_class(type.get())) {
+    case H5T_INTEGER: {
+      std::int64_t value = 0;
+      if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0) throw H5Error(what + " cannot be read");
+      return value;
+    }
+    case H5T_FLOAT: {
+      double value = 0;
+      if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value) < 0) throw H5Error(what + " cannot be read");
+      return value;
+    }
+    case H5T_STRING: {
+      if (H5Tis_variable_str(type.get()) > 0) {
+        Id memory = string_type(what);
+        char* text = nullptr;
+        if (H5Aread(attr.get(), memory.get(), &text) < 0) throw H5Error(what + " cannot be read");
+        std::string value = text ? text : "";
+        H5free_memory(text);
+        return value;
+      }
+      std::string value(H5Tget_size(type.get()), '\0');
+      if (H5Aread(attr.get(), type.get(), value.data()) < 0) throw H5Error(what + " cannot be read");
+      return value.substr(0, value.find('\0'));
+    }
+    default: throw H5Error(what + " has a type aecnn does not use");
+  }
+}
+
+std::string read_string_attr(hid_t object, const std::string& name, const std::string& where) {
+  auto value = read_attr(object, name, where);
+  if (auto* s = std::get_if<std::string>(&value)) return *s;
+  throw H5Error(where + ": attribute '" + name + "' is not a string");
+}
+std::int64_t read_int_attr(hid_t object, const std::string& name, const std::string& where) {
+  auto value = read_attr(object, name, where);
+  if (auto* i = std::get_if<std::int64_t>(&value)) return *i;
+  throw H5Error(where + ": attribute '" + name + "' is not an integer");
+}
+double read_double_attr(hid_t object, const std::string& name, const std::string& where) {
+  auto value = read_attr(object, name, where);
+  if (auto* d = std::get_if<double>(&value)) return *d;
+  if (auto* i = std::get_if<std::int64_t>(&value)) return static_cast<double>(*i);
+  throw H5Error(where + ": attribute '" + name + "' is not a number");
+}
+
+std::vector<std::string> attr_names(hid_t object) {
+  std::vector<std::string> names;
+  H5Aiterate2(
+      object, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+      [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+        return 0;
+      },
+      &names);
+  return names;
+}
+
+std::vector<std::string> member_names(hid_t group) {
+  std::vector<std::string> names;
+  H5Literate(
+      group, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+      [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+        return 0;
+      },
+      &names);
+  return names;
+}
+
+void create_column(hid_t group, const std::string& name, bool integer, const std::string& where) {
+  const hsize_t dims[1] = {0}, max_dims[1] = {H5S_UNLIMITED}, chunk[1] = {64};
+  Id space(H5Screate_simple(1, dims, max_dims), H5Sclose, where);
+  Id properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, where);
+  H5Pset_chunk(properties.get(), 1, chunk);
+  Id dataset(H5Dcreate2(group, name.c_str(), integer ? H5T_STD_I32LE : H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                        properties.get(), H5P_DEFAULT),
+             H5Dclose, where + ": cannot create dataset " + name);
+}
+
+void append_to_column(hid_t group, const std::string& name, double value, const std::string& where) {
+  const std::string what = where + "/" + name;
+  Id dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, what + ": cannot open");
+  Id old_space(H5Dget_space(dataset.get()), H5Sclose, what);
+  hsize_t size = 0;
+  H5Sget_simple_extent_dims(old_space.get(), &size, nullptr);
+  const hsize_t new_size = size + 1, one = 1;
+  if (H5Dset_extent(dataset.get(), &new_size) < 0) throw H5Error(what + ": cannot extend");
+  Id space(H5Dget_space(dataset.get()), H5Sclose, what);
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &size, nullptr, &one, nullptr);
+  Id memory(H5Screate_simple(1, &one, nullptr), H5Sclose, what);
+  if (H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, memory.get(), space.get(), H5P_DEFAULT, &value) < 0)
+    throw H5Error(what + ": cannot write");
+}
+
+std::vector<double> read_column(hid_t group, const std::string& name, const std::string& where) {
+  const std::string what = where + "/" + name;
+  Id dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, what + ": missing");
+  Id space(H5Dget_space(dataset.get()), H5Sclose, what);
+  if (H5Sget_simple_extent_ndims(space.get()) != 1) throw H5Error(what + ": not a 1-D dataset");
+  hsize_t size = 0;
+  H5Sget_simple_extent_dims(space.get(), &size, nullptr);
+  std::vector<double> values(size);
+  if (size > 0 && H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    throw H5Error(what + ": cannot read");
+  return values;
+}
+
+}  // namespace aecnn::store::h5

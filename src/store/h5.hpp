@@ -1,0 +1,61 @@
+#pragma once
+// Private helpers of the store: an owning HDF5 id and typed attribute/dataset access.
+// Nothing outside src/store sees a raw hid_t.
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aecnn/store/results_file.hpp"
+#include "aecnn/sweep/value.hpp"
+
+namespace aecnn::store::h5 {
+
+/// Owns one HDF5 id and closes it with the matching H5*close.
+class Id {
+ public:
+  Id() = default;
+  /// Throws H5Error(what) if `id` is negative (the HDF5 call failed).
+  Id(hid_t id, herr_t (*close)(hid_t), const std::string& what);
+  Id(Id&& other) noexcept;
+  Id& operator=(Id&& other) noexcept;
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  ~Id();
+  hid_t get() const noexcept { return id_; }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+/// Turns off HDF5's own error printing: we report one line of our own instead.
+void silence_library_errors();
+
+bool exists(hid_t location, const std::string& path);
+Id open_group(hid_t location, const std::string& path, const std::string& file);
+Id create_group(hid_t location, const std::string& path, const std::string& file);
+
+void write_attr(hid_t object, const std::string& name, const std::string& value);
+void write_attr(hid_t object, const std::string& name, std::int64_t value);
+void write_attr(hid_t object, const std::string& name, double value);
+void write_attr(hid_t object, const std::string& name, const sweep::Value& value);
+
+bool has_attr(hid_t object, const std::string& name);
+/// Reads an integer, float or string attribute as a Value. Throws H5Error if absent.
+sweep::Value read_attr(hid_t object, const std::string& name, const std::string& where);
+std::string read_string_attr(hid_t object, const std::string& name, const std::string& where);
+std::int64_t read_int_attr(hid_t object, const std::string& name, const std::string& where);
+double read_double_attr(hid_t object, const std::string& name, const std::string& where);
+/// Names of all attributes of `object`, in creation order where tracked, else by name.
+std::vector<std::string> attr_names(hid_t object);
+/// Names of the links in a group, by name.
+std::vector<std::string> member_names(hid_t group);
+
+/// A 1-D dataset of doubles (or int32 when `integer`) that grows one row at a time.
+void create_column(hid_t group, const std::string& name, bool integer, const std::string& where);
+void append_to_column(hid_t group, const std::string& name, double value, const std::string& where);
+std::vector<double> read_column(hid_t group, const std::string& name, const std::string& where);
+
+}  // namespace aecnn::store::h5

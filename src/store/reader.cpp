@@ -1,0 +1,118 @@
+#include "aecnn/store/reader.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "aecnn/sweep/schema.hpp"
+#include "h5.hpp"
+
+namespace aecnn::store {
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) items.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
+}
+
+std::vector<train::EpochRecord> read_history(hid_t trial, const std::string& where) {
+  h5::Id history = h5::open_group(trial, "history", where);
+  const std::string at = where + "/history";
+  auto epoch = h5::read_column(history.get(), "epoch", at);
+  auto lr = h5::read_column(history.get(), "lr", at);
+  auto loss = h5::read_column(history.get(), "loss", at);
+  auto accuracy = h5::read_column(history.get(), "accuracy", at);
+  auto val_loss = h5::read_column(history.get(), "val_loss", at);
+  auto val_accuracy = h5::read_column(history.get(), "val_accuracy", at);
+  auto seconds = h5::read_column(history.get(), "epoch_seconds", at);
+  // A kill between two column appends can leave one column a row longer: keep whole rows only.
+  const std::size_t rows = std::min({epoch.size(), lr.size(), loss.size(), accuracy.size(), val_loss.size(),
+                                     val_accuracy.size(), seconds.size()});
+  std::vector<train::EpochRecord> records(rows);
+  for (std::size_t i = 0; i < rows; ++i)
+    records[i] = {static_cast<int>(epoch[i]), lr[i], loss[i], accuracy[i], val_loss[i], val_accuracy[i], seconds[i]};
+  return records;
+}
+
+TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& file) {
+  const std::string where = file + ":/trials/" + id;
+  h5::Id group = h5::open_group(trials, id, file);
+  const hid_t g = group.get();
+  TrialRecord trial;
+  trial.id = h5::read_string_attr(g, "id", where);
+  trial.experiment = h5::read_string_attr(g, "experiment", where);
+  trial.index = static_cast<int>(h5::read_int_attr(g, "index", where));
+  trial.hash = h5::read_string_attr(g, "hash", where);
+  trial.status = h5::read_string_attr(g, "status", where);
+  trial.error = h5::read_string_attr(g, "error", where);
+  trial.attempts = static_cast<int>(h5::read_int_attr(g, "attempts", where));
+  trial.varying = split_list(h5::read_string_attr(g, "varying", where));
+
+  h5::Id config = h5::open_group(g, "config", where);
+  for (const auto& key : h5::attr_names(config.get())) {
+    sweep::Value value = h5::read_attr(config.get(), key, where + "/config");
+    const sweep::KeySpec* spec = sweep::find_key(key);
+    if (spec != nullptr && spec->kind == sweep::ValueKind::kBool && std::holds_alternative<std::int64_t>(value))
+      value = std::get<std::int64_t>(value) != 0;
+    trial.config[key] = value;
+  }
+  trial.history = read_history(g, where);
+
+  if (trial.status == kStatusDone) {
+    train::TrialResult result;
+    result.history = trial.history;
+    result.wall_seconds = h5::read_double_attr(g, "wall_seconds", where);
+    result.params_trainable = h5::read_int_attr(g, "params_trainable", where);
+    result.params_total = h5::read_int_attr(g, "params_total", where);
+    result.threads = static_cast<int>(h5::read_int_attr(g, "threads", where));
+    result.train_images = h5::read_int_attr(g, "train_images", where);
+    result.validation_images = h5::read_int_attr(g, "validation_images", where);
+    result.test_images = h5::read_int_attr(g, "test_images", where);
+    h5::Id metrics = h5::open_group(g, "metrics", where);
+    result.test_loss = h5::read_double_attr(metrics.get(), "test_loss", where + "/metrics");
+    result.test_accuracy = h5::read_double_attr(metrics.get(), "test_accuracy", where + "/metrics");
+    trial.result = result;
+  }
+  return trial;
+}
+
+}  // namespace
+
+ResultsContents read_results(const std::string& path) {
+  h5::silence_library_errors();
+  if (!std::filesystem::exists(path)) throw H5Error(path + ": no such file");
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw H5Error(path + ": not an HDF5 file (not an aecnn-sweep results file)");
+  // Without the lock a file that a running sweep holds open can be read; the writer flushes
+  // after every commit, so what is read is a consistent earlier state.
+  h5::Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path);
+  H5Pset_file_locking(access.get(), false, true);
+  h5::Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.get()), H5Fclose, path + ": cannot open");
+  const hid_t root = file.get();
+  if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format", path) != kFormatName)
+    throw H5Error(path + ": an HDF5 file, but not an aecnn-sweep results file (no 'format' attribute)");
+
+  ResultsContents contents;
+  contents.format_version = static_cast<int>(h5::read_int_attr(root, "format_version", path));
+  if (contents.format_version > kFormatVersion)
+    throw H5Error(path + ": format version " + std::to_string(contents.format_version) +
+                  " is newer than this tool reads (" + std::to_string(kFormatVersion) + "); update aecnn-sweep");
+  contents.sweep_name = h5::read_string_attr(root, "sweep_name", path);
+  contents.sweep_hash = h5::read_string_attr(root, "sweep_hash", path);
+  contents.sweep_file = h5::read_string_attr(root, "sweep_file", path);
+  contents.sweep_toml = h5::read_string_attr(root, "sweep_toml", path);
+  contents.data_dir = h5::read_string_attr(root, "data_dir", path);
+
+  h5::Id trials = h5::open_group(root, "trials", path);
+  for (const auto& id : h5::member_names(trials.get())) contents.trials.push_back(read_trial(trials.get(), id, path));
+  std::sort(contents.trials.begin(), contents.trials.end(),
+            [](const TrialRecord& a, const TrialRecord& b) { return a.index < b.index; });
+  return contents;
+}
+
+}  // namespace aecnn::store

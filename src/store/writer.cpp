@@ -1,0 +1,171 @@
+#include "aecnn/store/writer.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include "h5.hpp"
+
+namespace aecnn::store {
+namespace {
+
+const char* const kHistoryColumns[] = {"epoch", "lr", "loss", "accuracy", "val_loss", "val_accuracy",
+                                       "epoch_seconds"};
+
+std::string now_iso8601() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : separator) + item;
+  return text;
+}
+
+}  // namespace
+
+struct ResultsWriter::Impl {
+  std::string path;
+  h5::Id file;
+
+  std::string trial_path(const std::string& id) const { return "/trials/" + id; }
+  std::string where(const std::string& object) const { return path + ":" + object; }
+
+  h5::Id open_trial(const std::string& id) const {
+    return h5::open_group(file.get(), trial_path(id), path);
+  }
+  // Flushing after every commit is what makes a kill -9 leave a readable file (build-notes.md:
+  // twelve kills after H5Fflush-ed commits, every one intact with the default file format).
+  void commit() const {
+    if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw H5Error(path + ": flush failed");
+  }
+};
+
+ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : impl_(std::make_unique<Impl>()) {
+  h5::silence_library_errors();
+  impl_->path = path;
+  if (std::filesystem::exists(path)) {
+    if (H5Fis_hdf5(path.c_str()) <= 0)
+      throw H5Error(path + ": exists and is not an HDF5 file; choose another results path (-o)");
+    impl_->file = h5::Id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose,
+                         path + ": cannot open for writing (is another sweep writing it?)");
+    const hid_t root = impl_->file.get();
+    if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format", path) != kFormatName)
+      throw H5Error(path + ": exists but is not an aecnn-sweep results file; choose another path (-o)");
+    const auto version = h5::read_int_attr(root, "format_version", path);
+    if (version != kFormatVersion)
+      throw H5Error(path + ": format version " + std::to_string(version) + ", this aecnn-sweep writes " +
+                    std::to_string(kFormatVersion) + "; choose another path (-o)");
+    const auto hash = h5::read_string_attr(root, "sweep_hash", path);
+    if (hash != sweep.hash)
+      throw H5Error(path + ": holds results of another sweep ('" + h5::read_string_attr(root, "sweep_name", path) +
+                    "', hash " + hash + ", this one is " + sweep.hash +
+                    "); to keep both, pass another path with -o");
+    return;
+  }
+  impl_->file = h5::Id(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                       path + ": cannot create");
+  const hid_t root = impl_->file.get();
+  h5::write_attr(root, "format", std::string(kFormatName));
+  h5::write_attr(root, "format_version", static_cast<std::int64_t>(kFormatVersion));
+  h5::write_attr(root, "tool_version", std::string(AECNN_VERSION));
+  h5::write_attr(root, "sweep_name", sweep.name);
+  h5::write_attr(root, "sweep_hash", sweep.hash);
+  h5::write_attr(root, "sweep_file", sweep.file);
+  h5::write_attr(root, "sweep_toml", sweep.text);
+  h5::write_attr(root, "data_dir", sweep.data_dir);
+  h5::create_group(root, "trials", path);
+  impl_->commit();
+}
+
+ResultsWriter::~ResultsWriter() = default;
+
+std::set<std::string> ResultsWriter::done_trials() const {
+  std::set<std::string> done;
+  h5::Id trials = h5::open_group(impl_->file.get(), "/trials", impl_->path);
+  for (const auto& id : h5::member_names(trials.get())) {
+    h5::Id trial = impl_->open_trial(id);
+    if (h5::has_attr(trial.get(), "status") &&
+        h5::read_string_attr(trial.get(), "status", impl_->where(id)) == kStatusDone)
+      done.insert(id);
+  }
+  return done;
+}
+
+void ResultsWriter::begin_trial(const sweep::TrialSpec& trial, const std::vector<int>& ranks) {
+  const hid_t file = impl_->file.get();
+  const std::string group_path = impl_->trial_path(trial.id);
+  std::int64_t attempts = 0;
+  if (h5::exists(file, group_path)) {
+    // An earlier attempt that did not finish: count it, then start the trial's group afresh.
+    {
+      h5::Id old = impl_->open_trial(trial.id);
+      if (h5::has_attr(old.get(), "attempts"))
+        attempts = h5::read_int_attr(old.get(), "attempts", impl_->where(group_path));
+    }
+    H5Ldelete(file, group_path.c_str(), H5P_DEFAULT);
+  }
+  h5::Id group = h5::create_group(file, group_path, impl_->path);
+  const hid_t g = group.get();
+  h5::write_attr(g, "id", trial.id);
+  h5::write_attr(g, "experiment", trial.experiment);
+  h5::write_attr(g, "index", static_cast<std::int64_t>(trial.index));
+  h5::write_attr(g, "hash", trial.hash);
+  h5::write_attr(g, "status", std::string(kStatusRunning));
+  h5::write_attr(g, "error", std::string());
+  h5::write_attr(g, "attempts", attempts + 1);
+  std::vector<std::string> rank_names;
+  for (int r : ranks) rank_names.push_back(std::to_string(r));
+  h5::write_attr(g, "ranks", join(rank_names, ","));
+  h5::write_attr(g, "varying", join(trial.varying, ","));
+  h5::write_attr(g, "started", now_iso8601());
+
+  h5::Id config = h5::create_group(g, "config", impl_->path);
+  for (const auto& [key, value] : trial.config) h5::write_attr(config.get(), key, value);
+  h5::Id history = h5::create_group(g, "history", impl_->path);
+  for (const char* column : kHistoryColumns)
+    h5::create_column(history.get(), column, std::string(column) == "epoch", impl_->where(group_path + "/history"));
+  impl_->commit();
+}
+
+void ResultsWriter::append_epoch(const std::string& trial_id, const train::EpochRecord& r) {
+  const std::string path = impl_->trial_path(trial_id) + "/history";
+  h5::Id history = h5::open_group(impl_->file.get(), path, impl_->path);
+  const double values[] = {static_cast<double>(r.epoch), r.lr, r.loss, r.accuracy, r.val_loss, r.val_accuracy,
+                           r.epoch_seconds};
+  for (std::size_t i = 0; i < std::size(kHistoryColumns); ++i)
+    h5::append_to_column(history.get(), kHistoryColumns[i], values[i], impl_->where(path));
+  impl_->commit();
+}
+
+void ResultsWriter::finish_trial(const std::string& trial_id, const train::TrialResult& result) {
+  h5::Id trial = impl_->open_trial(trial_id);
+  const hid_t g = trial.get();
+  h5::write_attr(g, "finished", now_iso8601());
+  h5::write_attr(g, "wall_seconds", result.wall_seconds);
+  h5::write_attr(g, "params_trainable", result.params_trainable);
+  h5::write_attr(g, "params_total", result.params_total);
+  h5::write_attr(g, "threads", static_cast<std::int64_t>(result.threads));
+  h5::write_attr(g, "train_images", result.train_images);
+  h5::write_attr(g, "validation_images", result.validation_images);
+  h5::write_attr(g, "test_images", result.test_images);
+  h5::Id metrics = h5::create_group(g, "metrics", impl_->path);
+  h5::write_attr(metrics.get(), "test_loss", result.test_loss);
+  h5::write_attr(metrics.get(), "test_accuracy", result.test_accuracy);
+  // The status goes last: a reader that sees `done` sees everything the trial wrote.
+  h5::write_attr(g, "status", std::string(kStatusDone));
+  impl_->commit();
+}
+
+void ResultsWriter::fail_trial(const std::string& trial_id, const std::string& message) {
+  h5::Id trial = impl_->open_trial(trial_id);
+  h5::write_attr(trial.get(), "finished", now_iso8601());
+  h5::write_attr(trial.get(), "error", message);
+  h5::write_attr(trial.get(), "status", std::string(kStatusFailed));
+  impl_->commit();
+}
+
+}  // namespace aecnn::store
