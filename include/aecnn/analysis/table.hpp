@@ -1,0 +1,28 @@
+#pragma once
+// A plain text table: a header row and string cells, printed with aligned columns.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace aecnn::analysis {
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header);
+  void add_row(std::vector<std::string> cells);  ///< must have as many cells as the header
+  std::size_t rows() const { return rows_.size(); }
+  const std::vector<std::string>& header() const { return header_; }
+  const std::vector<std::vector<std::string>>& body() const { return rows_; }
+
+  /// Columns separated by two spaces, text left-aligned, numbers right-aligned.
+  std::string to_text() const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+/// `value` with `decimals` digits after the point.
+std::string fixed(double value, int decimals);
+
+}  // namespace aecnn::analysis

@@ -1,0 +1,56 @@
+#include "aecnn/analysis/table.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace aecnn::analysis {
+namespace {
+
+bool looks_numeric(const std::string& cell) {
+  if (cell.empty()) return false;
+  char* end = nullptr;
+  std::strtod(cell.c_str(), &end);
+  return end != cell.c_str() && (*end == '\0' || *end == '%' || *end == 's');
+}
+
+}  // namespace
+
+Table::Table(std::vector<std::string> header) : header_(std::move(header)) {}
+
+void Table::add_row(std::vector<std::string> cells) {
+  if (cells.size() != header_.size()) throw std::logic_error("table row has the wrong number of cells");
+  rows_.push_back(std::move(cells));
+}
+
+std::string Table::to_text() const {
+  std::vector<std::size_t> width(header_.size());
+  std::vector<bool> numeric(header_.size(), !rows_.empty());
+  for (std::size_t c = 0; c < header_.size(); ++c) {
+    width[c] = header_[c].size();
+    for (const auto& row : rows_) {
+      width[c] = std::max(width[c], row[c].size());
+      numeric[c] = numeric[c] && (looks_numeric(row[c]) || row[c] == "-");
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string text;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      const std::string pad(width[c] - cells[c].size(), ' ');
+      if (c > 0) text += "  ";
+      text += numeric[c] ? pad + cells[c] : (c + 1 == cells.size() ? cells[c] : cells[c] + pad);
+    }
+    return text + "\n";
+  };
+  std::string text = line(header_);
+  for (const auto& row : rows_) text += line(row);
+  return text;
+}
+
+std::string fixed(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+}  // namespace aecnn::analysis

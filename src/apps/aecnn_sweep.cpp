@@ -1,0 +1,142 @@
+// aecnn-sweep: runs a sweep file's trials on MPI ranks and writes results.h5.
+//   mpirun -np 8 aecnn-sweep sweeps/all.toml -o results.h5
+//   aecnn-sweep --dry-run sweeps/all.toml
+#include <CLI/CLI.hpp>
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/environment.hpp>
+#include <cstdio>
+#include <memory>
+
+#include "aecnn/analysis/trial_table.hpp"
+#include "aecnn/data/fashion_mnist.hpp"
+#include "aecnn/sched/placement.hpp"
+#include "aecnn/sched/scheduler.hpp"
+#include "aecnn/store/writer.hpp"
+#include "aecnn/sweep/expand.hpp"
+#include "aecnn/train/trainer.hpp"
+
+namespace {
+
+using namespace aecnn;
+
+struct Options {
+  std::string sweep_file;
+  std::string results = "results.h5";
+  std::string data_dir;  ///< overrides the sweep's data_dir when set
+  int threads = 0;       ///< 0: default_threads()
+  bool dry_run = false;
+};
+
+struct Plan {
+  sweep::SweepSpec spec;
+  std::vector<sweep::TrialSpec> trials;
+};
+
+Plan make_plan(const Options& options) {
+  Plan plan{sweep::parse_sweep_file(options.sweep_file), {}};
+  if (!options.data_dir.empty()) plan.spec.data_dir = options.data_dir;
+  plan.trials = sweep::expand(plan.spec);
+  data::check_fashion_mnist_present(plan.spec.data_dir);
+  return plan;
+}
+
+void print_error(const std::exception& error) {
+  std::fprintf(stderr, "aecnn-sweep: error: %s\n", error.what());
+}
+
+int dry_run(const Options& options) {
+  const Plan plan = make_plan(options);
+  std::fputs(analysis::plan_table(plan.trials).to_text().c_str(), stdout);
+  std::printf("%zu trials, 1 worker rank each; data: %s (present)\n", plan.trials.size(),
+              plan.spec.data_dir.c_str());
+  return kExitOk;
+}
+
+// Rank 0's part of a run (or the only process's). Returns the exit code.
+int lead(const boost::mpi::communicator& world, const Options& options, bool& setup_ok) {
+  std::unique_ptr<Plan> plan;
+  std::unique_ptr<store::ResultsWriter> writer;
+  std::vector<int> to_run;
+  int already_done = 0;
+  try {
+    plan = std::make_unique<Plan>(make_plan(options));
+    writer = std::make_unique<store::ResultsWriter>(
+        options.results, store::SweepInfo{plan->spec.name, sweep::sweep_hash(plan->spec, plan->trials),
+                                          plan->spec.file, plan->spec.text, plan->spec.data_dir});
+    const auto done = writer->done_trials();
+    for (const auto& trial : plan->trials) {
+      if (done.count(trial.id)) ++already_done;
+      else to_run.push_back(trial.index);
+    }
+  } catch (const std::exception& error) {
+    print_error(error);
+    setup_ok = false;
+  }
+  if (world.size() > 1) boost::mpi::broadcast(world, setup_ok, 0);
+  if (!setup_ok) return kExitBadInput;
+
+  std::printf("aecnn-sweep: %s: %zu trials on %d training rank(s), results in %s\n", plan->spec.name.c_str(),
+              plan->trials.size(), std::max(1, world.size() - 1), options.results.c_str());
+  if (already_done > 0)
+    std::printf("aecnn-sweep: resuming %s: %d trial(s) already done, %zu to run\n", options.results.c_str(),
+                already_done, to_run.size());
+  std::fflush(stdout);
+
+  sched::TrialLog log(*writer, plan->trials, already_done);
+  try {
+    if (world.size() == 1) sched::run_serial(plan->trials, to_run, plan->spec.data_dir, log);
+    else sched::run_scheduler(world, plan->trials, to_run, plan->spec.data_dir, log);
+  } catch (const Error& error) {
+    // A results file that cannot be written is fatal; the workers cannot be stopped cleanly.
+    print_error(error);
+    if (world.size() > 1) MPI_Abort(static_cast<MPI_Comm>(world), error.exit_code());
+    return error.exit_code();
+  }
+  log.print_summary();
+  return log.failures().empty() ? kExitOk : kExitTrialsFailed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  CLI::App app{"Runs a hyperparameter sweep of the AE-CNN on Fashion-MNIST across MPI ranks.\n"
+               "Rank 0 schedules and writes results.h5; the other ranks train. Without mpirun the\n"
+               "one process trains the trials itself. Rerunning a sweep resumes its results file."};
+  app.add_option("sweep", options.sweep_file, "sweep file (TOML); see docs/sweep-format.md")->required();
+  app.add_option("-o,--results", options.results, "results file (HDF5)")->capture_default_str();
+  app.add_option("--data-dir", options.data_dir, "Fashion-MNIST folder, overriding the sweep's data_dir");
+  app.add_option("--threads", options.threads, "compute threads per training rank (default: cores / trainers on the node)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--dry-run", options.dry_run, "print the expanded trials and check the data; train nothing");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // Under mpirun every rank parses the same line; one message is enough.
+    if (aecnn::sched::launcher_rank() == 0) return app.exit(error);
+    return error.get_exit_code();
+  }
+
+  if (options.dry_run) {
+    try {
+      return dry_run(options);
+    } catch (const std::exception& error) {
+      print_error(error);
+      return aecnn::kExitBadInput;
+    }
+  }
+
+  boost::mpi::environment env(argc, argv, /*abort_on_exception=*/false);
+  boost::mpi::communicator world;
+  aecnn::train::set_compute_threads(options.threads > 0 ? options.threads : aecnn::sched::default_threads(world));
+
+  if (world.rank() == 0) {
+    bool setup_ok = true;
+    return lead(world, options, setup_ok);
+  }
+  bool setup_ok = false;
+  boost::mpi::broadcast(world, setup_ok, 0);
+  if (!setup_ok) return aecnn::kExitBadInput;
+  aecnn::sched::run_worker(world);
+  return aecnn::kExitOk;
+}
