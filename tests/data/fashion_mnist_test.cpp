@@ -1,0 +1,67 @@
+#include "aecnn/data/fashion_mnist.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "../support/temp_dir.hpp"
+
+namespace aecnn::data {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Test vectors from keras-parity.md, checked there against numpy.
+TEST(NumpyPermutation, MatchesRandomState42Of10) {
+  EXPECT_THAT(numpy_permutation(10, 42), ElementsAre(8, 1, 5, 0, 7, 2, 9, 4, 3, 6));
+}
+
+TEST(NumpyPermutation, MatchesTrainTestSplitOfTheFullSet) {
+  const auto split = split_train_validation(60000, 10000, 42);
+  ASSERT_EQ(split.validation.size(), 10000u);
+  ASSERT_EQ(split.train.size(), 50000u);
+  EXPECT_THAT(std::vector<std::int64_t>(split.validation.begin(), split.validation.begin() + 8),
+              ElementsAre(12628, 37730, 39991, 8525, 8279, 51012, 14871, 15127));
+  EXPECT_THAT(std::vector<std::int64_t>(split.train.begin(), split.train.begin() + 8),
+              ElementsAre(11210, 17024, 43389, 30050, 34665, 17721, 37144, 21765));
+}
+
+TEST(StudySplit, HoldsOutOneSixth) {
+  EXPECT_EQ(study_validation_count(60000), 10000);
+  EXPECT_EQ(study_validation_count(8226), 1371);  // 6,855 train images remain
+}
+
+TEST(FashionMnist, LoadsTheSubset) {
+  const FashionMnist data = load_fashion_mnist(aecnn::testing::subset_dir());
+  EXPECT_EQ(data.train.images.count, 8226);
+  EXPECT_EQ(data.test.images.count, 4443);
+  EXPECT_EQ(data.test.labels.size(), 4443u);
+}
+
+TEST(FashionMnist, MissingFolderSaysHowToFetch) {
+  try {
+    load_fashion_mnist("/nonexistent/fmnist");
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_THAT(error.what(), HasSubstr("/nonexistent/fmnist/train-images-idx3-ubyte.gz: missing"));
+    EXPECT_THAT(error.what(), HasSubstr("scripts/fetch-data"));
+  }
+}
+
+TEST(FashionMnist, ImageAndLabelCountsMustAgree) {
+  aecnn::testing::TempDir dir;
+  const std::vector<std::uint8_t> image(28 * 28);
+  write_idx(dir.file(kFashionMnistFiles[0]), kImageMagic, {1, 28, 28}, image);
+  write_idx(dir.file(kFashionMnistFiles[1]), kLabelMagic, {2}, {0, 1});
+  write_idx(dir.file(kFashionMnistFiles[2]), kImageMagic, {1, 28, 28}, image);
+  write_idx(dir.file(kFashionMnistFiles[3]), kLabelMagic, {1}, {0});
+  try {
+    load_fashion_mnist(dir.path());
+    FAIL() << "no error";
+  } catch (const IdxError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("2 labels for 1 images"));
+  }
+}
+
+}  // namespace
+}  // namespace aecnn::data

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Bad input gets one clear error naming the file and line, exit code 2, and never a hang or a
+# damaged results file. Each tests/data/sweeps/invalid/*.toml names the error it must give in
+# its first line (`# expect: REGEX`).
+# usage: bad_input.sh BUILD_DIR SOURCE_DIR MPIEXEC
+set -uo pipefail
+build=$1 src=$2 mpiexec=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+status=0
+
+expect_error() {  # name expected_code regex command...
+  local name=$1 want=$2 regex=$3
+  shift 3
+  "$@" >"$work/out" 2>"$work/err"
+  local code=$?
+  if [ $code -ne "$want" ] || ! grep -Eq -- "$regex" "$work/err"; then
+    echo "FAIL $name: exit $code (want $want), stderr:"; cat "$work/err"; echo "(expected /$regex/)"
+    status=1
+  else
+    echo "ok   $name: $(head -1 "$work/err")"
+  fi
+}
+
+for file in "$src"/tests/data/sweeps/invalid/*.toml; do
+  regex=$(sed -n '1s/^# expect: //p' "$file")
+  expect_error "$(basename "$file") --dry-run" 2 "$regex" "$build/aecnn-sweep" --dry-run "$file"
+done
+
+# Under mpiexec the same error is printed once and every rank exits (timeout guards a hang).
+file=$src/tests/data/sweeps/invalid/unknown_key.toml
+expect_error "mpiexec unknown_key" 2 "did you mean 'attention'" timeout 60 "$mpiexec" -n 3 "$build/aecnn-sweep" "$file" -o "$work/x.h5"
+[ "$(grep -c "did you mean" "$work/err")" -eq 1 ] || { echo "FAIL: error printed more than once"; status=1; }
+[ ! -e "$work/x.h5" ] || { echo "FAIL: a results file was created for an invalid sweep"; status=1; }
+
+# A results file of another sweep is refused and left as it was.
+tiny=$src/tests/data/sweeps/tiny.toml
+printf 'name = "other"\ndata_dir = "%s/data/fashion-mnist-subset"\n[base]\nepochs = 1\ntrain_images = 64\neval_images = 64\n' "$src" >"$work/other.toml"
+"$build/aecnn-sweep" "$work/other.toml" -o "$work/r.h5" --threads 1 >/dev/null
+sum=$(md5sum <"$work/r.h5")
+expect_error "other sweep's results" 2 "r.h5: holds results of another sweep \('other'" timeout 60 "$mpiexec" -n 2 "$build/aecnn-sweep" "$tiny" -o "$work/r.h5"
+[ "$sum" = "$(md5sum <"$work/r.h5")" ] || { echo "FAIL: the other sweep's file was modified"; status=1; }
+
+# Files that are not results: a clear error from both tools.
+echo "not hdf5" >"$work/notes.h5"
+expect_error "analyze non-HDF5" 2 "notes.h5: not an HDF5 file" "$build/aecnn-analyze" "$work/notes.h5"
+expect_error "sweep onto non-HDF5" 2 "notes.h5: exists and is not an HDF5 file" "$build/aecnn-sweep" "$tiny" -o "$work/notes.h5"
+/usr/bin/python3 -c "import h5py,sys; h5py.File(sys.argv[1],'w').attrs['x']=1" "$work/foreign.h5"
+expect_error "analyze foreign HDF5" 2 "foreign.h5: an HDF5 file, but not an aecnn-sweep results file" "$build/aecnn-analyze" "$work/foreign.h5"
+expect_error "missing sweep file" 2 "nope.toml: cannot read sweep file" "$build/aecnn-sweep" --dry-run "$work/nope.toml"
+exit $status

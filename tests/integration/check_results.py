@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""Checks a results.h5 with h5py, a reader aecnn did not write.
+
+usage: check_results.py FILE --done N --epochs E [--failed F]
+Every trial group must carry its config, status and a history whose epoch column is 1..E for
+done trials; done trials need test metrics. Exits non-zero with a message on the first problem.
+"""
+import argparse
+import sys
+
+import h5py
+import numpy as np
+
+
+def fail(message):
+    sys.exit(f"check_results: {message}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("file")
+    parser.add_argument("--done", type=int, required=True)
+    parser.add_argument("--epochs", type=int, required=True)
+    parser.add_argument("--failed", type=int, default=0)
+    args = parser.parse_args()
+
+    with h5py.File(args.file, "r") as f:
+        if f.attrs.get("format") != "aecnn-sweep results":
+            fail("root attribute 'format' missing or wrong")
+        if f.attrs["format_version"] != 1:
+            fail("format_version is not 1")
+        if "[base]" not in f.attrs["sweep_toml"] and "name" not in f.attrs["sweep_toml"]:
+            fail("sweep_toml does not hold the sweep file")
+        trials = f["trials"]
+        statuses = {name: trials[name].attrs["status"] for name in trials}
+        done = [n for n, s in statuses.items() if s == "done"]
+        failed = [n for n, s in statuses.items() if s == "failed"]
+        if len(done) != args.done or len(failed) != args.failed or len(statuses) != args.done + args.failed:
+            fail(f"statuses {statuses}, expected {args.done} done and {args.failed} failed")
+        ids = set()
+        for name in done:
+            t = trials[name]
+            if t.attrs["id"] != name:
+                fail(f"{name}: id attribute {t.attrs['id']}")
+            ids.add(t.attrs["hash"])
+            epochs = t["history/epoch"][()]
+            if not np.array_equal(epochs, np.arange(1, args.epochs + 1)):
+                fail(f"{name}: history epochs {epochs}, expected 1..{args.epochs}")
+            for column in ("lr", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds"):
+                values = t["history/" + column][()]
+                if values.shape != (args.epochs,) or not np.all(np.isfinite(values)):
+                    fail(f"{name}: history/{column} = {values}")
+            for column in ("accuracy", "val_accuracy"):
+                values = t["history/" + column][()]
+                if np.any(values < 0) or np.any(values > 1):
+                    fail(f"{name}: {column} outside [0, 1]: {values}")
+            if not 0 <= t["metrics"].attrs["test_accuracy"] <= 1:
+                fail(f"{name}: test_accuracy {t['metrics'].attrs['test_accuracy']}")
+            if t.attrs["params_total"] <= t.attrs["params_trainable"]:
+                fail(f"{name}: parameter counts")
+            if t.attrs["attempts"] < 1:
+                fail(f"{name}: attempts")
+            if "epochs" not in t["config"].attrs or t["config"].attrs["epochs"] != args.epochs:
+                fail(f"{name}: config/epochs")
+        if len(ids) != len(done):
+            fail("two done trials share a content hash")
+        for name in failed:
+            if not trials[name].attrs["error"]:
+                fail(f"{name}: failed without an error message")
+    print(f"check_results: {args.file}: {len(done)} done, {len(failed)} failed, histories complete")
+
+
+if __name__ == "__main__":
+    main()

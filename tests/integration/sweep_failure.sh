@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# A diverging trial is recorded failed with its cause; the others finish; the exit code is 1.
+# usage: sweep_failure.sh BUILD_DIR SOURCE_DIR MPIEXEC
+set -uo pipefail
+build=$1 src=$2 mpiexec=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$mpiexec" -n 2 "$build/aecnn-sweep" "$src/tests/data/sweeps/diverge.toml" -o "$work/r.h5" >"$work/run.log" 2>&1
+code=$?
+cat "$work/run.log"
+[ $code -eq 1 ] || { echo "expected exit code 1, got $code"; exit 1; }
+grep -q "2 of 3 trials done, 1 failed" "$work/run.log" || exit 1
+grep -q "failed: diverge-0001: training loss became" "$work/run.log" || exit 1
+/usr/bin/python3 "$src/tests/integration/check_results.py" "$work/r.h5" --done 2 --failed 1 --epochs 1 || exit 1
+"$build/aecnn-analyze" "$work/r.h5" | grep -Eq "^diverge-0001 +failed" || exit 1
+echo "sweep_failure: ok"

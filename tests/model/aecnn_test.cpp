@@ -1,0 +1,84 @@
+#include "aecnn/model/aecnn.hpp"
+
+#include <gtest/gtest.h>
+
+namespace aecnn::model {
+namespace {
+
+using sweep::Attention;
+
+struct KerasCount {
+  Attention attention;
+  int64_t total, trainable;
+};
+
+void PrintTo(const KerasCount& count, std::ostream* out) { *out << sweep::to_string(count.attention); }
+
+// The counts Keras prints for the notebook's model (keras-parity.md).
+class ParamCountTest : public ::testing::TestWithParam<KerasCount> {};
+
+TEST_P(ParamCountTest, MatchesKeras) {
+  Aecnn net(AecnnOptions().attention(GetParam().attention));
+  const ParamCounts counts = count_params(*net);
+  EXPECT_EQ(counts.trainable, GetParam().trainable);
+  EXPECT_EQ(counts.total, GetParam().total);
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, ParamCountTest,
+                         ::testing::Values(KerasCount{Attention::kNone, 176362, 175402},
+                                           KerasCount{Attention::kChannel, 176942, 175982},
+                                           KerasCount{Attention::kSpatial, 176461, 175501},
+                                           KerasCount{Attention::kBoth, 177041, 176081}),
+                         [](const auto& info) { return sweep::to_string(info.param.attention); });
+
+TEST(Aecnn, MapsImagesToTenLogits) {
+  Aecnn net;
+  net->eval();
+  EXPECT_EQ(net->forward(torch::rand({3, 1, 28, 28})).sizes(), (std::vector<int64_t>{3, 10}));
+}
+
+TEST(Aecnn, KernelsAreConvAndDenseWeightsOnly) {
+  Aecnn net(AecnnOptions().attention(Attention::kBoth));
+  int64_t numel = 0;
+  for (const auto& k : net->kernels()) numel += k.numel();
+  // 5 convs 3x3 (288+9216+18432+36864+73728) + dense 32768+2560 + channel 256+256 + spatial 98
+  EXPECT_EQ(net->kernels().size(), 10u);
+  EXPECT_EQ(numel, 288 + 9216 + 18432 + 36864 + 73728 + 32768 + 2560 + 256 + 256 + 98);
+}
+
+TEST(Init, BiasesAreZeroAndKernelsGlorotUniform) {
+  torch::manual_seed(0);
+  Aecnn net(AecnnOptions().attention(Attention::kNone));
+  for (const auto& item : net->named_parameters()) {
+    if (item.key().find(".bias") != std::string::npos && item.key().find("bn") == std::string::npos)
+      EXPECT_EQ(item.value().abs().max().item<float>(), 0.0f) << item.key();
+  }
+  // conv5: fan_in 64*9, fan_out 128*9 -> limit sqrt(6 / 1728)
+  const auto conv5 = net->named_parameters()["conv5.weight"];
+  const double limit = std::sqrt(6.0 / (64 * 9 + 128 * 9));
+  EXPECT_LE(conv5.abs().max().item<double>(), limit);
+  EXPECT_GT(conv5.abs().max().item<double>(), 0.95 * limit);
+}
+
+TEST(Init, HeNormalIsTruncatedAtTwoStddev) {
+  torch::manual_seed(1);
+  auto w = torch::empty({200000});
+  truncated_he_normal_(w, 98);
+  const double stddev = std::sqrt(2.0 / 98) / 0.87962566103423978;
+  EXPECT_LE(w.abs().max().item<double>(), 2 * stddev);
+  // The truncated distribution's stddev is 0.8796 of the underlying one: sqrt(2 / fan_in).
+  EXPECT_NEAR(w.std().item<double>(), std::sqrt(2.0 / 98), 0.002);
+  EXPECT_NEAR(w.mean().item<double>(), 0.0, 0.002);
+}
+
+TEST(KerasBatchNorm, DenseRunningVarianceIsTheBiasedOne) {
+  KerasBatchNorm bn(3, /*biased_running_var=*/true);
+  bn->train();
+  auto x = torch::tensor({1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f}).view({2, 3});  // column variance (biased) 2.25
+  bn->forward(x);
+  EXPECT_NEAR(bn->running_var[0].item<double>(), 0.99 * 1.0 + 0.01 * 2.25, 1e-6);
+  EXPECT_NEAR(bn->running_mean[0].item<double>(), 0.01 * 2.5, 1e-6);
+}
+
+}  // namespace
+}  // namespace aecnn::model

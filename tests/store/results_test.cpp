@@ -1,0 +1,136 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "../support/temp_dir.hpp"
+#include "aecnn/store/reader.hpp"
+#include "aecnn/store/writer.hpp"
+#include "aecnn/sweep/expand.hpp"
+
+namespace aecnn::store {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Fixture {
+  sweep::SweepSpec spec = sweep::parse_sweep("name='r'\ndata_dir='d'\n[grid]\nseed=[0,1,2]\n", "r.toml");
+  std::vector<sweep::TrialSpec> trials = sweep::expand(spec);
+  SweepInfo info{spec.name, sweep::sweep_hash(spec, trials), spec.file, spec.text, "d"};
+};
+
+train::EpochRecord row(int epoch) {
+  return {epoch, 1e-3 / epoch, 1.0 / epoch, 0.5 + 0.01 * epoch, 2.0 / epoch, 0.4 + 0.02 * epoch, 10.0 + epoch};
+}
+
+train::TrialResult result_of(int epochs) {
+  train::TrialResult r;
+  for (int e = 1; e <= epochs; ++e) r.history.push_back(row(e));
+  r.test_loss = 0.25;
+  r.test_accuracy = 0.875;
+  r.params_trainable = 176081;
+  r.params_total = 177041;
+  r.train_images = 6855;
+  r.validation_images = 1371;
+  r.test_images = 4443;
+  r.threads = 1;
+  r.wall_seconds = 42.5;
+  return r;
+}
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(Results, WhatIsWrittenIsReadBack) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.file("r.h5");
+  {
+    ResultsWriter writer(path, f.info);
+    writer.begin_trial(f.trials[0], {1});
+    for (int e = 1; e <= 3; ++e) writer.append_epoch(f.trials[0].id, row(e));
+    writer.finish_trial(f.trials[0].id, result_of(3));
+    writer.begin_trial(f.trials[1], {2});
+    writer.append_epoch(f.trials[1].id, row(1));
+    writer.fail_trial(f.trials[1].id, "training loss became nan");
+    writer.begin_trial(f.trials[2], {1});
+  }
+  const ResultsContents contents = read_results(path);
+  EXPECT_EQ(contents.sweep_name, "r");
+  EXPECT_EQ(contents.sweep_hash, f.info.hash);
+  EXPECT_EQ(contents.sweep_toml, f.spec.text);
+  ASSERT_EQ(contents.trials.size(), 3u);
+
+  const TrialRecord& done = contents.trials[0];
+  EXPECT_EQ(done.id, "r-0000");
+  EXPECT_EQ(done.status, kStatusDone);
+  EXPECT_EQ(done.attempts, 1);
+  EXPECT_EQ(done.config, f.trials[0].config);
+  EXPECT_EQ(done.varying, std::vector<std::string>{"seed"});
+  ASSERT_EQ(done.history.size(), 3u);
+  EXPECT_EQ(done.history[2].epoch, 3);
+  EXPECT_DOUBLE_EQ(done.history[2].val_accuracy, row(3).val_accuracy);
+  EXPECT_DOUBLE_EQ(done.history[1].lr, row(2).lr);
+  ASSERT_TRUE(done.result.has_value());
+  EXPECT_DOUBLE_EQ(done.result->test_accuracy, 0.875);
+  EXPECT_EQ(done.result->params_total, 177041);
+
+  EXPECT_EQ(contents.trials[1].status, kStatusFailed);
+  EXPECT_EQ(contents.trials[1].error, "training loss became nan");
+  EXPECT_EQ(contents.trials[1].history.size(), 1u);
+  EXPECT_EQ(contents.trials[2].status, kStatusRunning);
+  EXPECT_FALSE(contents.trials[2].result.has_value());
+}
+
+TEST(Results, ReopeningTheSameSweepResumesAndCountsAttempts) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.file("r.h5");
+  {
+    ResultsWriter writer(path, f.info);
+    writer.begin_trial(f.trials[0], {1});
+    writer.finish_trial(f.trials[0].id, result_of(2));
+    writer.begin_trial(f.trials[1], {1});
+    writer.append_epoch(f.trials[1].id, row(1));
+  }
+  {
+    ResultsWriter writer(path, f.info);
+    EXPECT_EQ(writer.done_trials(), std::set<std::string>{"r-0000"});
+    writer.begin_trial(f.trials[1], {2});  // the interrupted one starts over
+    writer.append_epoch(f.trials[1].id, row(1));
+  }
+  const auto contents = read_results(path);
+  EXPECT_EQ(contents.trials[1].attempts, 2);
+  EXPECT_EQ(contents.trials[1].history.size(), 1u);
+}
+
+TEST(Results, AnotherSweepsFileIsRefusedAndLeftIntact) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.file("r.h5");
+  {
+    ResultsWriter writer(path, f.info);
+    writer.begin_trial(f.trials[0], {1});
+    writer.finish_trial(f.trials[0].id, result_of(1));
+  }
+  SweepInfo other = f.info;
+  other.hash = "0123456789abcdef";
+  EXPECT_THAT(error_of([&] { ResultsWriter(path, other); }), HasSubstr("holds results of another sweep ('r'"));
+  EXPECT_EQ(read_results(path).trials.size(), 1u);
+}
+
+TEST(Results, NonHdf5FileIsRefusedByWriterAndReader) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.write("notes.h5", "just text\n");
+  EXPECT_THAT(error_of([&] { ResultsWriter(path, f.info); }), HasSubstr("notes.h5: exists and is not an HDF5 file"));
+  EXPECT_THAT(error_of([&] { read_results(path); }), HasSubstr("notes.h5: not an HDF5 file"));
+  EXPECT_THAT(error_of([&] { read_results(dir.file("absent.h5")); }), HasSubstr("absent.h5: no such file"));
+}
+
+}  // namespace
+}  // namespace aecnn::store

@@ -1,0 +1,109 @@
+#include "aecnn/train/trainer.hpp"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "../support/temp_dir.hpp"
+#include "aecnn/train/schedule.hpp"
+
+namespace aecnn::train {
+namespace {
+
+using sweep::Schedule;
+
+TEST(Schedule, MatchesTheStudysFormulas) {
+  EXPECT_DOUBLE_EQ(lr_at(Schedule::kConstant, 1e-3, 5e-4, 7, 10), 1e-3);
+  EXPECT_DOUBLE_EQ(lr_at(Schedule::kCosine, 1e-3, 0, 0, 10), 1e-3);
+  EXPECT_NEAR(lr_at(Schedule::kCosine, 1e-3, 0, 5, 10), 0.5e-3, 1e-15);
+  EXPECT_NEAR(lr_at(Schedule::kCosine, 1e-3, 0, 3, 50), 1e-3 * 0.5 * (1 + std::cos(M_PI * 3 / 50)), 1e-15);
+  EXPECT_DOUBLE_EQ(lr_at(Schedule::kLinear, 1e-3, 0, 4, 5), 1e-3 * 0.2);
+}
+
+TEST(Schedule, StepDecayCompoundsAtMultiplesOf15) {
+  double lr = 1e-3;
+  std::vector<double> used;
+  for (int epoch = 0; epoch < 31; ++epoch) used.push_back(lr = lr_at(Schedule::kStep, 1e-3, lr, epoch, 31));
+  EXPECT_DOUBLE_EQ(used[0], 1e-3);
+  EXPECT_DOUBLE_EQ(used[14], 1e-3);
+  EXPECT_NEAR(used[15], 1e-4, 1e-18);
+  EXPECT_NEAR(used[29], 1e-4, 1e-18);
+  EXPECT_NEAR(used[30], 1e-5, 1e-18);
+}
+
+// Real training on the shipped subset, kept small: 512 images, 2 epochs.
+class TrainerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    set_compute_threads(1);
+    trainer_ = new Trainer(data::load_fashion_mnist(aecnn::testing::subset_dir()));
+  }
+  static void TearDownTestSuite() { delete trainer_; }
+  static sweep::TrialConfig small(int seed) {
+    sweep::TrialConfig config;
+    config.epochs = 2;
+    config.train_images = 512;
+    config.eval_images = 256;
+    config.seed = seed;
+    return config;
+  }
+  static Trainer* trainer_;
+};
+Trainer* TrainerTest::trainer_ = nullptr;
+
+TEST_F(TrainerTest, RecordsAFullHistoryAndLearns) {
+  std::vector<EpochRecord> seen;
+  const TrialResult result = trainer_->run(small(0), [&](const EpochRecord& r) { seen.push_back(r); });
+  ASSERT_EQ(result.history.size(), 2u);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].epoch, 2);
+  EXPECT_EQ(result.train_images, 512);
+  EXPECT_EQ(result.validation_images, 256);
+  EXPECT_EQ(result.test_images, 256);
+  EXPECT_EQ(result.params_total, 177041);
+  EXPECT_DOUBLE_EQ(result.history[0].lr, 1e-3);
+  // Training accuracy on real images climbs well above chance (0.1) within two short epochs.
+  EXPECT_LT(result.history[1].loss, result.history[0].loss);
+  EXPECT_GT(result.history[1].accuracy, 0.5);
+  EXPECT_GT(result.test_accuracy, 0.0);
+  EXPECT_GT(result.history[0].epoch_seconds, 0.0);
+}
+
+TEST_F(TrainerTest, SameSeedGivesBitwiseTheSameHistoryOnOneThread) {
+  const TrialResult a = trainer_->run(small(3));
+  const TrialResult b = trainer_->run(small(3));
+  const TrialResult c = trainer_->run(small(4));
+  for (std::size_t e = 0; e < a.history.size(); ++e) {
+    EXPECT_EQ(a.history[e].loss, b.history[e].loss);
+    EXPECT_EQ(a.history[e].val_loss, b.history[e].val_loss);
+    EXPECT_EQ(a.history[e].accuracy, b.history[e].accuracy);
+  }
+  EXPECT_EQ(a.test_loss, b.test_loss);
+  EXPECT_NE(a.history[0].loss, c.history[0].loss);
+}
+
+TEST_F(TrainerTest, L2PenaltyIsPartOfTheReportedLosses) {
+  auto config = small(5);
+  config.epochs = 1;
+  const TrialResult plain = trainer_->run(config);
+  config.l2 = 1.0;  // large, so the penalty dominates
+  const TrialResult penalised = trainer_->run(config);
+  EXPECT_GT(penalised.history[0].loss, plain.history[0].loss + 1.0);
+  EXPECT_GT(penalised.history[0].val_loss, plain.history[0].val_loss + 1.0);
+}
+
+TEST_F(TrainerTest, DivergenceFailsTheTrialWithItsCause) {
+  auto config = small(0);
+  config.epochs = 1;
+  config.lr = 1e12;
+  try {
+    trainer_->run(config);
+    FAIL() << "no error";
+  } catch (const TrialError& error) {
+    EXPECT_NE(std::string(error.what()).find("training loss became"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace aecnn::train
