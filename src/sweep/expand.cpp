@@ -1,5 +1,6 @@
 #include "aecnn/sweep/expand.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -22,38 +23,104 @@ std::string content_hash(const std::string& text) {
   return hex;
 }
 
-std::vector<TrialSpec> expand(const SweepSpec& spec) {
-  std::size_t count = 1;
-  for (const auto& axis : spec.grid) count *= axis.values.size();
+namespace {
 
-  std::vector<std::string> varying;
-  for (const auto& axis : spec.grid) varying.push_back(axis.key);
+// An axis is a list of points, each the overrides it applies, and the keys it sets in the
+// order the file names them (a ConfigMap is sorted by key).
+struct Axis {
+  std::vector<std::string> keys;
+  std::vector<ConfigMap> points;
+  std::size_t size() const { return points.size(); }
+  const ConfigMap& operator[](std::size_t i) const { return points[i]; }
+};
+
+std::vector<std::string> keys_in(const std::vector<ConfigMap>& points) {
+  std::vector<std::string> keys;
+  for (const auto& point : points)
+    for (const auto& entry : point)
+      if (std::find(keys.begin(), keys.end(), entry.first) == keys.end()) keys.push_back(entry.first);
+  return keys;
+}
+
+std::vector<Axis> axes_of(const ExperimentSpec& experiment) {
+  std::vector<Axis> axes;
+  if (!experiment.trials.empty()) axes.push_back({keys_in(experiment.trials), experiment.trials});
+  for (const auto& grid : experiment.grid) {
+    Axis axis{{grid.key}, {}};
+    for (const auto& value : grid.values) axis.points.push_back({{grid.key, value}});
+    axes.push_back(std::move(axis));
+  }
+  if (!experiment.zip.empty()) {
+    Axis axis{{}, std::vector<ConfigMap>(experiment.zip.front().values.size())};
+    for (const auto& zipped : experiment.zip) {
+      axis.keys.push_back(zipped.key);
+      for (std::size_t i = 0; i < axis.size(); ++i) axis.points[i][zipped.key] = zipped.values.at(i);
+    }
+    axes.push_back(std::move(axis));
+  }
+  if (!experiment.random_samples.empty()) axes.push_back({experiment.random_keys, experiment.random_samples});
+  if (!experiment.seeds.empty()) {
+    Axis axis{{"seed"}, {}};
+    for (auto seed : experiment.seeds) axis.points.push_back({{"seed", Value(seed)}});
+    axes.push_back(std::move(axis));
+  }
+  return axes;
+}
+
+std::vector<std::string> keys_of(const std::vector<Axis>& axes) {
+  std::vector<std::string> keys;
+  for (const auto& axis : axes) keys.insert(keys.end(), axis.keys.begin(), axis.keys.end());
+  return keys;
+}
+
+}  // namespace
+
+std::vector<TrialSpec> expand(const SweepSpec& spec) {
+  std::size_t total = 0;
+  for (const auto& experiment : spec.experiments) {
+    std::size_t count = 1;
+    for (const auto& axis : axes_of(experiment))
+      count = axis.size() > kMaxTrials / count ? kMaxTrials + 1 : count * axis.size();  // no overflow
+    total = std::min(total + count, kMaxTrials + 1);
+  }
+  if (total > kMaxTrials)
+    throw SpecError({spec.file + ": expands to more than " + std::to_string(kMaxTrials) +
+                     " trials; check the axes (the product of all of an experiment's axes is run)"});
 
   std::vector<TrialSpec> trials;
-  trials.reserve(count);
-  std::map<std::string, int> index_of_hash;
   std::vector<std::string> duplicates;
-  for (std::size_t index = 0; index < count; ++index) {
-    TrialSpec trial;
-    trial.experiment = spec.name;
-    trial.index = static_cast<int>(index);
-    trial.config = spec.base;
-    trial.varying = varying;
-    // Mixed-radix decomposition of `index`: the last axis varies fastest, as nested loops would.
-    std::size_t rest = index;
-    for (auto axis = spec.grid.rbegin(); axis != spec.grid.rend(); ++axis) {
-      trial.config[axis->key] = axis->values[rest % axis->values.size()];
-      rest /= axis->values.size();
+  for (const auto& experiment : spec.experiments) {
+    const std::vector<Axis> axes = axes_of(experiment);
+    const std::vector<std::string> varying = keys_of(axes);
+    std::size_t count = 1;
+    for (const auto& axis : axes) count *= axis.size();
+
+    std::map<std::string, std::string> id_of_hash;
+    for (std::size_t index = 0; index < count; ++index) {
+      TrialSpec trial;
+      trial.experiment = experiment.name;
+      trial.index = static_cast<int>(trials.size());
+      trial.config = experiment.base;
+      trial.varying = varying;
+      // Mixed-radix decomposition of `index`: the last axis varies fastest, as nested loops would.
+      std::size_t rest = index;
+      std::vector<const ConfigMap*> points(axes.size());
+      for (std::size_t a = axes.size(); a-- > 0;) {
+        points[a] = &axes[a][rest % axes[a].size()];
+        rest /= axes[a].size();
+      }
+      for (const ConfigMap* point : points)
+        for (const auto& [key, value] : *point) trial.config[key] = value;
+      char suffix[24];
+      std::snprintf(suffix, sizeof suffix, "-%04zu", index);
+      trial.id = experiment.name + suffix;
+      trial.hash = content_hash(canonical_text(trial.config));
+      auto [it, inserted] = id_of_hash.emplace(trial.hash, trial.id);
+      if (!inserted)
+        duplicates.push_back(spec.file + ": trials " + it->second + " and " + trial.id +
+                             " have the same configuration (an axis repeats a value, or trials repeat one)");
+      trials.push_back(std::move(trial));
     }
-    char suffix[24];
-    std::snprintf(suffix, sizeof suffix, "-%04zu", index);
-    trial.id = spec.name + suffix;
-    trial.hash = content_hash(canonical_text(trial.config));
-    auto [it, inserted] = index_of_hash.emplace(trial.hash, trial.index);
-    if (!inserted)
-      duplicates.push_back(spec.file + ": trials " + trials[it->second].id + " and " + trial.id +
-                           " have the same configuration (a grid axis repeats a value)");
-    trials.push_back(std::move(trial));
   }
   if (!duplicates.empty()) throw SpecError(duplicates);
   return trials;

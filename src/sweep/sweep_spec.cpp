@@ -2,24 +2,19 @@
 
 #include <algorithm>
 #include <cctype>
-#include <tuple>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
 #include <sstream>
 #include <toml++/toml.h>
+#include <tuple>
 
 #include "aecnn/sweep/schema.hpp"
 
 namespace aecnn::sweep {
 namespace {
-
-const std::vector<std::string> kTopLevelKeys = {"name", "data_dir", "base", "grid"};
-
-std::string join_lines(const std::vector<std::string>& lines) {
-  std::string text;
-  for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
-  return text;
-}
 
 // Collects every problem of one file, each located at a TOML node, so a user fixes all at once.
 class Problems {
@@ -32,6 +27,7 @@ class Problems {
                              std::to_string(where.begin.column) + ": " + message});
   }
   void add_file_level(const std::string& message) { problems_.push_back({0, 0, file_ + ": " + message}); }
+  std::size_t count() const { return problems_.size(); }
   /// Throws all problems in file order (TOML++ iterates tables by key, not by position).
   void throw_if_any() {
     if (problems_.empty()) return;
@@ -52,11 +48,21 @@ class Problems {
   std::vector<Problem> problems_;
 };
 
+// How random search draws one key: [low, high) for floats, [low, high] for int.
+struct Distribution {
+  enum class Kind { kUniform, kLogUniform, kInt, kChoice };
+  Kind kind = Kind::kUniform;
+  double low = 0, high = 0;
+  std::vector<Value> choices;  ///< for kChoice, each already valid for the key
+};
+
+using Entry = std::pair<const toml::key*, const toml::node*>;
+
 // A table's entries in the order they stand in the file.
-std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const toml::table& table) {
-  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+std::vector<Entry> in_file_order(const toml::table& table) {
+  std::vector<Entry> entries;
   for (const auto& [key, node] : table) entries.emplace_back(&key, &node);
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return std::tie(a.first->source().begin.line, a.first->source().begin.column) <
            std::tie(b.first->source().begin.line, b.first->source().begin.column);
   });
@@ -71,32 +77,364 @@ std::optional<Value> to_value(const toml::node& node) {
   return std::nullopt;
 }
 
-std::string unknown_key_message(const std::string& what, const std::string& key,
-                                const std::string& suggestion) {
-  std::string message = "unknown " + what + " '" + key + "'";
-  if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
+std::string quote(const std::string& text) { return "'" + text + "'"; }
+
+bool is_identifier(const std::string& text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+// The closest of `known` to `name`, for "did you mean" (config keys are handled by the schema).
+std::string nearest_of(const std::string& name, const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_score = 0;
+  for (const auto& candidate : known) {
+    // Shared prefix length is enough for the handful of structural keys.
+    std::size_t common = 0;
+    while (common < name.size() && common < candidate.size() && name[common] == candidate[common]) ++common;
+    if (common >= 3 && common > best_score) best_score = common, best = candidate;
+  }
+  return best;
+}
+
+std::string unknown_key_message(const std::string& path, const std::string& suggestion) {
+  std::string message = "unknown key " + quote(path);
+  if (!suggestion.empty()) message += " (did you mean " + quote(suggestion) + "?)";
   return message;
 }
 
-// Checks one `key = value` of a config table; on success stores the coerced value in `out`.
-void read_config_value(const std::string& path, const std::string& key, const toml::node& node,
-                       Problems& problems, Value& out) {
-  const KeySpec* spec = find_key(key);
-  if (spec == nullptr) return;  // reported once, at the key, by the caller
-  auto value = to_value(node);
-  if (!value) {
-    problems.add(node.source(), "'" + path + "' must be a single value, not a table or array");
-    return;
+const std::vector<std::string> kTopLevelKeys = {"name", "data_dir", "base", "experiment", "seeds",
+                                                "grid", "zip",  "trials", "random"};
+const std::vector<std::string> kAxisKeys = {"grid", "zip", "trials", "random", "seeds"};
+const std::vector<std::string> kExperimentKeys = {"name", "grid", "zip", "trials", "random", "seeds"};
+
+// Parses files for one sweep; each method reads one construct and records what is wrong with it.
+class Parser {
+ public:
+  explicit Parser(std::string file) : problems_(std::move(file)) {}
+  Problems& problems() { return problems_; }
+
+  /// `key = value` where key is a config key: checks it and stores the coerced value.
+  bool read_config_value(const std::string& path, const std::string& key, const toml::node& node, Value& out) {
+    const KeySpec* spec = find_key(key);
+    if (spec == nullptr) return false;
+    auto value = to_value(node);
+    if (!value) {
+      problems_.add(node.source(), quote(path) + " must be a single value, not a table or array");
+      return false;
+    }
+    if (auto reason = coerce(*spec, *value, out)) {
+      problems_.add(node.source(), quote(path) + " " + *reason);
+      return false;
+    }
+    return true;
   }
-  if (auto reason = coerce(*spec, *value, out)) problems.add(node.source(), "'" + path + "' " + *reason);
+
+  /// Reports a key that is neither structural nor a config key.
+  void unknown(const std::string& path, const std::string& key, const toml::key& where,
+               const std::vector<std::string>& structural) {
+    std::string suggestion = nearest_key(key);
+    if (suggestion.empty()) suggestion = nearest_of(key, structural);
+    problems_.add(where.source(), unknown_key_message(path, suggestion));
+  }
+
+  /// A table of config overrides (`[base]`, one of `trials`).
+  ConfigMap read_overrides(const toml::table& table, const std::string& prefix) {
+    ConfigMap overrides;
+    for (const auto& [key_node, node] : in_file_order(table)) {
+      const std::string key(key_node->str());
+      Value value;
+      if (find_key(key) == nullptr) unknown(prefix + key, key, *key_node, {});
+      else if (read_config_value(prefix + key, key, *node, value)) overrides[key] = value;
+    }
+    return overrides;
+  }
+
+  /// `key = [v1, v2, ...]` for a grid or zip axis.
+  std::optional<GridAxis> read_axis(const std::string& path, const std::string& key, const toml::key& key_node,
+                                    const toml::node& node) {
+    if (find_key(key) == nullptr) {
+      unknown(path, key, key_node, {});
+      return std::nullopt;
+    }
+    const toml::array* values = node.as_array();
+    if (values == nullptr || values->empty()) {
+      problems_.add(node.source(), quote(path) + " must be a non-empty array of values");
+      return std::nullopt;
+    }
+    GridAxis axis{key, {}};
+    bool ok = true;
+    for (const auto& element : *values) {
+      Value value;
+      ok = read_config_value(path, key, element, value) && ok;
+      axis.values.push_back(value);
+    }
+    if (!ok) return std::nullopt;
+    return axis;
+  }
+
+  std::vector<std::int64_t> read_seeds(const std::string& path, const toml::node& node) {
+    std::vector<std::int64_t> seeds;
+    const toml::array* values = node.as_array();
+    if (values == nullptr || values->empty()) {
+      problems_.add(node.source(), quote(path) + " must be a non-empty array of integers >= 0");
+      return seeds;
+    }
+    for (const auto& element : *values) {
+      const auto* seed = element.as_integer();
+      if (seed == nullptr || seed->get() < 0) {
+        problems_.add(element.source(), quote(path) + " must hold integers >= 0, not " + to_toml(to_value(element).value_or(Value(std::string("?")))));
+        continue;
+      }
+      if (std::find(seeds.begin(), seeds.end(), seed->get()) != seeds.end())
+        problems_.add(element.source(), quote(path) + " repeats seed " + std::to_string(seed->get()));
+      seeds.push_back(seed->get());
+    }
+    return seeds;
+  }
+
+  /// The keys the last read_random() drew, in file order.
+  std::vector<std::string> take_random_keys() { return std::move(random_keys_); }
+
+  /// `random = { n = 20, seed = 7, lr = { loguniform = [1e-4, 1e-2] }, ... }`: draws the samples.
+  std::vector<ConfigMap> read_random(const std::string& path, const toml::node& node) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      problems_.add(node.source(), quote(path) + " must be a table: n, seed, and key = { distribution = ... }");
+      return {};
+    }
+    std::int64_t samples = 0;
+    std::uint64_t sampler_seed = 0;
+    struct Drawn {
+      std::string key;
+      const toml::node* where;
+      Distribution distribution;
+    };
+    std::vector<Drawn> keys;
+    for (const auto& [key_node, value_node] : in_file_order(*table)) {
+      const std::string key(key_node->str());
+      const std::string key_path = path + "." + key;
+      if (key == "n") {
+        const auto* n = value_node->as_integer();
+        if (n == nullptr || n->get() <= 0 || n->get() > 100000)
+          problems_.add(value_node->source(), quote(key_path) + " must be an integer in 1..100000");
+        else samples = n->get();
+      } else if (key == "seed") {
+        const auto* s = value_node->as_integer();
+        if (s == nullptr || s->get() < 0) problems_.add(value_node->source(), quote(key_path) + " must be an integer >= 0");
+        else sampler_seed = static_cast<std::uint64_t>(s->get());
+      } else if (find_key(key) == nullptr) {
+        unknown(key_path, key, *key_node, {"n", "seed"});
+      } else if (auto distribution = read_distribution(key_path, key, *value_node)) {
+        keys.push_back({key, value_node, *distribution});
+      }
+    }
+    if (!table->contains("n")) problems_.add(node.source(), quote(path) + " needs n, the number of samples");
+    if (table->size() == table->contains("n") + table->contains("seed"))
+      problems_.add(node.source(), quote(path) + " draws no key");
+    if (samples == 0 || keys.empty()) return {};
+    for (const auto& drawn : keys) random_keys_.push_back(drawn.key);
+
+    // Draw sample by sample, key by key in file order, from one stream: adding a key at the end
+    // changes the later keys' values only, never an earlier key's.
+    std::mt19937_64 engine(sampler_seed);
+    std::vector<ConfigMap> points(static_cast<std::size_t>(samples));
+    std::map<std::string, bool> reported;
+    for (auto& point : points) {
+      for (const auto& drawn : keys) {
+        const Value value = draw(drawn.distribution, engine);
+        Value coerced;
+        if (auto reason = coerce(*find_key(drawn.key), value, coerced)) {
+          if (!reported[drawn.key])
+            problems_.add(drawn.where->source(), quote(path + "." + drawn.key) + " draws values that " + *reason);
+          reported[drawn.key] = true;
+        }
+        point[drawn.key] = coerced;
+      }
+    }
+    return points;
+  }
+
+  /// Reads an experiment's axes (and, for [[experiment]], its own overrides) into `experiment`.
+  /// `structural` lists the keys this table may hold besides config keys.
+  void read_experiment(const toml::table& table, const std::string& prefix, bool overrides_allowed,
+                       const std::vector<std::string>& structural, ExperimentSpec& experiment) {
+    std::map<std::string, std::string> varied_by;  // key -> the axis that varies it
+    auto claim = [&](const std::string& key, const std::string& axis, const toml::node& where) {
+      auto [it, inserted] = varied_by.emplace(key, axis);
+      if (!inserted)
+        problems_.add(where.source(), quote(key) + " is varied by both " + quote(it->second) + " and " + quote(axis));
+    };
+    for (const auto& [key_node, node] : in_file_order(table)) {
+      const std::string key(key_node->str());
+      const std::string path = prefix + key;
+      if (key == "name" || key == "data_dir" || key == "base" || key == "experiment") continue;  // caller's
+      if (key == "grid" || key == "zip") {
+        const toml::table* axes = node->as_table();
+        if (axes == nullptr) {
+          problems_.add(node->source(), quote(path) + " must be a table of key = [values]");
+          continue;
+        }
+        std::vector<GridAxis> read;
+        for (const auto& [axis_key, axis_node] : in_file_order(*axes)) {
+          const std::string axis_name(axis_key->str());
+          if (auto axis = read_axis(path + "." + axis_name, axis_name, *axis_key, *axis_node)) {
+            claim(axis_name, key, *axis_node);
+            read.push_back(*axis);
+          }
+        }
+        if (key == "zip") {
+          for (const auto& axis : read)
+            if (axis.values.size() != read.front().values.size())
+              problems_.add(node->source(), quote(path) + " zips lists of unequal length: " + read.front().key + " has " +
+                                                std::to_string(read.front().values.size()) + ", " + axis.key + " has " +
+                                                std::to_string(axis.values.size()));
+          experiment.zip = read;
+        } else {
+          experiment.grid = read;
+        }
+      } else if (key == "trials") {
+        const toml::array* list = node->as_array();
+        if (list == nullptr || list->empty() || !list->is_array_of_tables()) {
+          problems_.add(node->source(), quote(path) + " must be a non-empty array of tables ([[trials]] or [{...}])");
+          continue;
+        }
+        std::vector<std::string> keys_set;
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          const toml::table& item = *list->get(i)->as_table();
+          ConfigMap overrides = read_overrides(item, path + "[" + std::to_string(i) + "].");
+          if (item.empty()) problems_.add(item.source(), quote(path + "[" + std::to_string(i) + "]") + " sets no key");
+          for (const auto& entry : overrides)
+            if (std::find(keys_set.begin(), keys_set.end(), entry.first) == keys_set.end()) keys_set.push_back(entry.first);
+          experiment.trials.push_back(std::move(overrides));
+        }
+        for (const auto& k : keys_set) claim(k, "trials", *node);
+      } else if (key == "random") {
+        experiment.random_samples = read_random(path, *node);
+        experiment.random_keys = take_random_keys();
+        for (const auto& drawn : experiment.random_keys) claim(drawn, "random", *node);
+      } else if (key == "seeds") {
+        experiment.seeds = read_seeds(path, *node);
+        claim("seed", "seeds", *node);
+      } else if (overrides_allowed && find_key(key) != nullptr) {
+        Value value;
+        if (read_config_value(path, key, *node, value)) experiment.base[key] = value;
+      } else if (!overrides_allowed && find_key(key) != nullptr) {
+        problems_.add(key_node->source(), unknown_key_message(path, "[base] " + key));
+      } else {
+        unknown(path, key, *key_node, structural);
+      }
+    }
+  }
+
+ private:
+  std::optional<Distribution> read_distribution(const std::string& path, const std::string& key, const toml::node& node) {
+    const toml::table* table = node.as_table();
+    const std::string usage =
+        "{ uniform = [low, high] }, { loguniform = [low, high] }, { int = [low, high] } or { choice = [...] }";
+    if (table == nullptr || table->size() != 1) {
+      problems_.add(node.source(), quote(path) + " must be " + usage);
+      return std::nullopt;
+    }
+    // TOML++'s iterator owns the pair it hands out: keep the iterator alive while it is used.
+    const auto only = table->begin();
+    const toml::key& kind_key = only->first;
+    const toml::node& bounds_node = only->second;
+    const std::string kind(kind_key.str());
+    const toml::array* bounds = bounds_node.as_array();
+    Distribution d;
+    if (kind == "choice") {
+      if (bounds == nullptr || bounds->empty()) {
+        problems_.add(bounds_node.source(), quote(path + ".choice") + " must be a non-empty array of values");
+        return std::nullopt;
+      }
+      bool ok = true;
+      for (const auto& element : *bounds) {
+        Value value;
+        ok = read_config_value(path + ".choice", key, element, value) && ok;
+        d.choices.push_back(value);
+      }
+      d.kind = Distribution::Kind::kChoice;
+      return ok ? std::optional<Distribution>(d) : std::nullopt;
+    }
+    if (kind == "uniform") d.kind = Distribution::Kind::kUniform;
+    else if (kind == "loguniform") d.kind = Distribution::Kind::kLogUniform;
+    else if (kind == "int") d.kind = Distribution::Kind::kInt;
+    else {
+      problems_.add(kind_key.source(), quote(path + "." + kind) + " is not a distribution: use " + usage);
+      return std::nullopt;
+    }
+    const std::string where = quote(path + "." + kind);
+    if (bounds == nullptr || bounds->size() != 2 || !(*bounds)[0].is_number() || !(*bounds)[1].is_number()) {
+      problems_.add(bounds_node.source(), where + " must be [low, high], two numbers");
+      return std::nullopt;
+    }
+    auto number = [](const toml::node& n) {
+      return n.is_integer() ? static_cast<double>(n.as_integer()->get()) : n.as_floating_point()->get();
+    };
+    d.low = number((*bounds)[0]);
+    d.high = number((*bounds)[1]);
+    const ValueKind value_kind = find_key(key)->kind;
+    if (d.kind == Distribution::Kind::kInt && (!(*bounds)[0].is_integer() || !(*bounds)[1].is_integer())) {
+      problems_.add(bounds_node.source(), where + " must have integer bounds");
+      return std::nullopt;
+    }
+    if (d.kind != Distribution::Kind::kInt && value_kind != ValueKind::kFloat) {
+      problems_.add(kind_key.source(), quote(path) + " is an integer key: draw it with { int = [low, high] }");
+      return std::nullopt;
+    }
+    if (value_kind == ValueKind::kString || value_kind == ValueKind::kBool) {
+      problems_.add(kind_key.source(), quote(path) + " is not numeric: draw it with { choice = [...] }");
+      return std::nullopt;
+    }
+    if (!(d.low < d.high) && !(d.kind == Distribution::Kind::kInt && d.low == d.high)) {
+      problems_.add(bounds_node.source(), where + " needs low < high");
+      return std::nullopt;
+    }
+    if (d.kind == Distribution::Kind::kLogUniform && d.low <= 0) {
+      problems_.add(bounds_node.source(), where + " needs low > 0");
+      return std::nullopt;
+    }
+    return d;
+  }
+
+  // Uniform in [0, 1) from the top 53 bits: the same on every platform (unlike std:: distributions).
+  static double unit(std::mt19937_64& engine) { return static_cast<double>(engine() >> 11) * 0x1.0p-53; }
+
+  static Value draw(const Distribution& d, std::mt19937_64& engine) {
+    const double u = unit(engine);
+    switch (d.kind) {
+      case Distribution::Kind::kUniform: return d.low + (d.high - d.low) * u;
+      case Distribution::Kind::kLogUniform:
+        return std::exp(std::log(d.low) + (std::log(d.high) - std::log(d.low)) * u);
+      case Distribution::Kind::kInt:
+        return static_cast<std::int64_t>(d.low) + static_cast<std::int64_t>(std::floor(u * (d.high - d.low + 1)));
+      case Distribution::Kind::kChoice:
+        return d.choices[static_cast<std::size_t>(std::floor(u * static_cast<double>(d.choices.size())))];
+    }
+    return Value();
+  }
+
+  Problems problems_;
+  std::vector<std::string> random_keys_;
+};
+
+bool varies(const ExperimentSpec& experiment, const std::string& key) {
+  auto on_axis = [&](const std::vector<GridAxis>& axes) {
+    return std::any_of(axes.begin(), axes.end(), [&](const GridAxis& a) { return a.key == key; });
+  };
+  auto in_points = [&](const std::vector<ConfigMap>& points) {
+    return std::any_of(points.begin(), points.end(), [&](const ConfigMap& p) { return p.count(key) > 0; });
+  };
+  return on_axis(experiment.grid) || on_axis(experiment.zip) || in_points(experiment.trials) ||
+         in_points(experiment.random_samples);
 }
 
-std::string top_level_suggestion(const std::string& key) {
-  if (find_key(key) != nullptr) return "[base] " + key;  // a config key written outside [base]
-  for (const auto& known : kTopLevelKeys)
-    if (known.size() > 2 && (known.find(key) != std::string::npos || key.find(known) != std::string::npos))
-      return known;
-  return "";
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
+  return text;
 }
 
 }  // namespace
@@ -114,69 +452,78 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
                      ": TOML syntax error: " + std::string(error.description())});
   }
 
-  Problems problems(file);
+  Parser parser(file);
+  Problems& problems = parser.problems();
   SweepSpec spec;
   spec.file = file;
   spec.text = text;
-  spec.base = default_config();
 
-  for (const auto& [key_node, node] : root) {
-    const std::string key(key_node.str());
-    if (key == "name" || key == "data_dir") {
-      if (!node.is_string() || node.as_string()->get().empty()) {
-        problems.add(node.source(), "'" + key + "' must be a non-empty string");
-        continue;
-      }
-      (key == "name" ? spec.name : spec.data_dir) = node.as_string()->get();
-    } else if (key == "base" || key == "grid") {
-      if (!node.is_table()) problems.add(node.source(), "'" + key + "' must be a table: [" + key + "]");
+  // name and data_dir
+  for (const char* key : {"name", "data_dir"}) {
+    const toml::node* node = root.get(key);
+    if (node == nullptr) {
+      problems.add_file_level(std::string("missing '") + key + "' (" +
+                              (std::string(key) == "name" ? "it names the sweep and prefixes trial ids"
+                                                          : "the folder with the Fashion-MNIST IDX files") + ")");
+    } else if (!node->is_string() || node->as_string()->get().empty()) {
+      problems.add(node->source(), quote(key) + " must be a non-empty string");
     } else {
-      problems.add(key_node.source(), unknown_key_message("top-level key", key, top_level_suggestion(key)));
+      (std::string(key) == "name" ? spec.name : spec.data_dir) = node->as_string()->get();
     }
   }
-  if (spec.name.empty() && !root.contains("name"))
-    problems.add_file_level("missing 'name' (it names the experiment and prefixes trial ids)");
-  for (char c : spec.name)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
-      problems.add(root["name"].node()->source(),
-                   "'name' may hold only letters, digits, '-' and '_' (it becomes part of trial ids)");
-      break;
-    }
-  if (spec.data_dir.empty() && !root.contains("data_dir"))
-    problems.add_file_level("missing 'data_dir' (the folder with the Fashion-MNIST IDX files)");
+  if (!spec.name.empty() && !is_identifier(spec.name))
+    problems.add(root.get("name")->source(), "'name' may hold only letters, digits, '-' and '_' (it becomes part of trial ids)");
 
-  if (const toml::table* base = root["base"].as_table()) {
-    for (const auto& [key_node, node] : in_file_order(*base)) {
-      const std::string key(key_node->str());
-      if (find_key(key) == nullptr) {
-        problems.add(key_node->source(), unknown_key_message("key", "base." + key, nearest_key(key)));
-        continue;
-      }
-      read_config_value("base." + key, key, *node, problems, spec.base[key]);
+  ConfigMap base = default_config();
+  if (const toml::node* node = root.get("base")) {
+    if (const toml::table* table = node->as_table()) {
+      for (const auto& [key, value] : parser.read_overrides(*table, "base.")) base[key] = value;
+    } else {
+      problems.add(node->source(), "'base' must be a table: [base]");
     }
   }
 
-  if (const toml::table* grid = root["grid"].as_table()) {
-    // File order matters here: the first axis written varies slowest.
-    for (const auto& [key_node, node] : in_file_order(*grid)) {
+  const toml::node* experiments = root.get("experiment");
+  if (experiments == nullptr) {
+    // The top level is the one experiment.
+    ExperimentSpec only;
+    only.name = spec.name;
+    only.base = base;
+    parser.read_experiment(root, "", /*overrides_allowed=*/false, kTopLevelKeys, only);
+    spec.experiments.push_back(std::move(only));
+  } else {
+    // Top-level axes would be ambiguous beside experiments; seeds is the one shared default.
+    for (const auto& [key_node, node] : in_file_order(root)) {
       const std::string key(key_node->str());
-      const std::string path = "grid." + key;
-      const toml::array* values = node->as_array();
-      if (find_key(key) == nullptr) {
-        problems.add(key_node->source(), unknown_key_message("key", path, nearest_key(key)));
-        continue;
+      if (key == "grid" || key == "zip" || key == "trials" || key == "random")
+        problems.add(key_node->source(), quote(key) + " at the top level of a file with [[experiment]]s: move it into an experiment");
+      else if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end())
+        parser.unknown(key, key, *key_node, kTopLevelKeys);
+    }
+    std::vector<std::int64_t> shared_seeds;
+    if (const toml::node* node = root.get("seeds")) shared_seeds = parser.read_seeds("seeds", *node);
+    const toml::array* list = experiments->as_array();
+    if (list == nullptr || !list->is_array_of_tables() || list->empty()) {
+      problems.add(experiments->source(), "'experiment' must be an array of tables: [[experiment]]");
+    } else {
+      std::map<std::string, std::size_t> seen;
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const toml::table& table = *list->get(i)->as_table();
+        const std::string prefix = "experiment[" + std::to_string(i) + "].";
+        ExperimentSpec experiment;
+        experiment.base = base;
+        const toml::node* name = table.get("name");
+        if (name == nullptr) problems.add(table.source(), quote(prefix + "name") + " is missing");
+        else if (!name->is_string() || !is_identifier(name->as_string()->get()))
+          problems.add(name->source(), quote(prefix + "name") + " must be a string of letters, digits, '-' and '_'");
+        else if (!seen.emplace(name->as_string()->get(), i).second)
+          problems.add(name->source(), "experiment name " + quote(name->as_string()->get()) + " is used twice");
+        else experiment.name = name->as_string()->get();
+        parser.read_experiment(table, prefix, /*overrides_allowed=*/true, kExperimentKeys, experiment);
+        // The shared seeds apply unless the experiment says otherwise about `seed`.
+        if (!table.contains("seeds") && !varies(experiment, "seed")) experiment.seeds = shared_seeds;
+        spec.experiments.push_back(std::move(experiment));
       }
-      if (values == nullptr || values->empty()) {
-        problems.add(node->source(), "'" + path + "' must be a non-empty array of values");
-        continue;
-      }
-      GridAxis axis{key, {}};
-      for (const auto& element : *values) {
-        Value value;
-        read_config_value(path, key, element, problems, value);
-        axis.values.push_back(value);
-      }
-      spec.grid.push_back(std::move(axis));
     }
   }
   problems.throw_if_any();

@@ -11,16 +11,22 @@ namespace aecnn::sweep {
 
 /// One trial: what it is (config) and what it is called.
 struct TrialSpec {
-  std::string id;          ///< "<sweep name>-<index, 4 digits>"; readable and stable for one file
-  std::string experiment;  ///< the sweep (later: experiment) it belongs to
-  int index = 0;           ///< position in the expansion, 0-based
+  std::string id;          ///< "<experiment>-<index in the experiment, 4 digits>"; stable for one file
+  std::string experiment;  ///< the experiment it belongs to
+  int index = 0;           ///< position in the whole sweep's expansion, 0-based
   std::string hash;        ///< 16 hex digits of the content hash of `config`
   ConfigMap config;        ///< fully resolved: every schema key present
-  std::vector<std::string> varying;  ///< the grid keys, i.e. what tells this trial from its siblings
+  std::vector<std::string> varying;  ///< keys the experiment's axes set: what tells siblings apart
 };
 
-/// Expands the grid (Cartesian product, first axis slowest) over the base config.
-/// Throws SpecError when two trials resolve to the same configuration.
+/// The most trials one sweep may expand to; more is surely a mistake in the file (and would
+/// take gigabytes to hold).
+inline constexpr std::size_t kMaxTrials = 100000;
+
+/// Expands every experiment, in file order: the Cartesian product of its axes (trials, grid
+/// axes, zip, random samples, seeds; the first varies slowest) over its base.
+/// Throws SpecError when two trials of one experiment resolve to the same configuration, or when
+/// the sweep would have more than kMaxTrials trials.
 std::vector<TrialSpec> expand(const SweepSpec& spec);
 
 /// Canonical text of a resolved config: sorted `key = value` lines in TOML spelling.

@@ -1,15 +1,27 @@
 #pragma once
-// A sweep file as written: a name, the data it uses, a base configuration and a grid of axes.
+// A sweep file as written: a name, the data, a base configuration, and one or more experiments,
+// each with its own overrides and axes. docs/sweep-format.md is the user's manual; in short:
 //
-//   name = "quick"
-//   data_dir = "../data/fashion-mnist-subset"   # a relative path is relative to this file's folder
-//   [base]
-//   epochs = 7
-//   [grid]
-//   attention = ["none", "both"]
+//   name = "study"
+//   data_dir = "../data/fashion-mnist-subset"   # relative to this file
+//   seeds = [0, 1, 2]                            # default seeds axis of every experiment
+//   [base]                                       # overrides the schema's defaults
+//   epochs = 5
 //
-// parse_sweep_file() validates everything before any trial runs, and reports every problem in the
-// file at once, each as `file:line:column: message`.
+//   [[experiment]]
+//   name = "lr"
+//   grid.schedule = ["constant", "cosine"]       # Cartesian product, first axis slowest
+//
+//   [[experiment]]
+//   name = "batch"
+//   epochs = 3                                   # overrides [base] for this experiment
+//   zip.batch_size = [32, 64]                    # zipped keys advance together
+//   zip.lr = [0.0005, 0.001]
+//
+// Without [[experiment]] the top level is the one experiment (grid, zip, trials, random, seeds).
+// parse_sweep() validates everything before any trial runs and reports every problem at once,
+// in file order, each as `file:line:column: message`.
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,19 +31,34 @@
 
 namespace aecnn::sweep {
 
-/// One axis of the grid: a key and the values it takes, in file order.
+/// One axis of a grid or zip: a key and the values it takes, in file order.
 struct GridAxis {
   std::string key;
   std::vector<Value> values;
 };
 
+/// One experiment: its resolved base and the axes whose Cartesian product gives its trials,
+/// in this order (the first varies slowest): trials, grid axes, zip, random, seeds.
+struct ExperimentSpec {
+  std::string name;
+  ConfigMap base;                      ///< defaults <- [base] <- the experiment's own keys
+  std::vector<ConfigMap> trials;       ///< explicit trials: each a set of overrides
+  std::vector<GridAxis> grid;
+  std::vector<GridAxis> zip;           ///< all of the same length
+  /// Random search, drawn while parsing (so every drawn value is checked with its line): each
+  /// sample a set of overrides. The sampler is our own arithmetic on std::mt19937_64 seeded with
+  /// `random.seed`, so the same file gives the same trials on every machine and compiler.
+  std::vector<ConfigMap> random_samples;
+  std::vector<std::string> random_keys;  ///< the keys random search draws, in file order
+  std::vector<std::int64_t> seeds;     ///< empty: no seeds axis (base's seed)
+};
+
 struct SweepSpec {
-  std::string name;                 ///< names the experiment and prefixes trial ids
-  std::string file;                 ///< path the spec was read from
-  std::string text;                 ///< the file's text, stored in results.h5 for provenance
-  std::string data_dir;             ///< folder with the four Fashion-MNIST IDX files, resolved
-  ConfigMap base;                   ///< defaults with [base] applied, fully resolved and checked
-  std::vector<GridAxis> grid;       ///< Cartesian product, first axis varies slowest
+  std::string name;      ///< the sweep's name (and the only experiment's, without [[experiment]])
+  std::string file;      ///< path the spec was read from
+  std::string text;      ///< the file's text, stored in results.h5 for provenance
+  std::string data_dir;  ///< folder with the four Fashion-MNIST IDX files
+  std::vector<ExperimentSpec> experiments;
 };
 
 /// Invalid sweep: one or more `file:line:column: message` lines.
