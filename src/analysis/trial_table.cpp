@@ -5,12 +5,22 @@
 namespace aecnn::analysis {
 namespace {
 
-// The union of varying keys, in first-seen order (one sweep has one list; kept general).
-std::vector<std::string> varying_keys(const store::ResultsContents& results) {
+template <typename Trial>
+std::vector<std::string> experiment_names(const std::vector<Trial>& trials) {
+  std::vector<std::string> names;
+  for (const auto& trial : trials)
+    if (std::find(names.begin(), names.end(), trial.experiment) == names.end()) names.push_back(trial.experiment);
+  return names;
+}
+
+// The varying keys of one experiment (all its trials share the list; the union is kept general).
+template <typename Trial>
+std::vector<std::string> varying_keys(const std::vector<Trial>& trials, const std::string& experiment) {
   std::vector<std::string> keys;
-  for (const auto& trial : results.trials)
-    for (const auto& key : trial.varying)
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  for (const auto& trial : trials)
+    if (trial.experiment == experiment)
+      for (const auto& key : trial.varying)
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
   return keys;
 }
 
@@ -21,13 +31,21 @@ std::string cell(const sweep::ConfigMap& config, const std::string& key) {
 
 }  // namespace
 
-Table trial_table(const store::ResultsContents& results) {
-  const auto keys = varying_keys(results);
+std::vector<std::string> experiments_of(const store::ResultsContents& results) {
+  return experiment_names(results.trials);
+}
+std::vector<std::string> experiments_of(const std::vector<sweep::TrialSpec>& trials) {
+  return experiment_names(trials);
+}
+
+Table trial_table(const store::ResultsContents& results, const std::string& experiment) {
+  const auto keys = varying_keys(results.trials, experiment);
   std::vector<std::string> header = {"trial", "status"};
   header.insert(header.end(), keys.begin(), keys.end());
   for (const char* column : {"epochs", "val_acc", "best_val_acc", "test_acc", "seconds"}) header.push_back(column);
   Table table(header);
   for (const auto& trial : results.trials) {
+    if (trial.experiment != experiment) continue;
     std::vector<std::string> row = {trial.id, trial.status};
     for (const auto& key : keys) row.push_back(cell(trial.config, key));
     row.push_back(std::to_string(trial.history.size()));
@@ -46,13 +64,17 @@ Table trial_table(const store::ResultsContents& results) {
   return table;
 }
 
-Table plan_table(const std::vector<sweep::TrialSpec>& trials) {
+Table plan_table(const std::vector<sweep::TrialSpec>& trials, const std::string& experiment) {
+  const auto keys = varying_keys(trials, experiment);
   std::vector<std::string> header = {"trial", "hash"};
-  if (!trials.empty()) header.insert(header.end(), trials.front().varying.begin(), trials.front().varying.end());
+  header.insert(header.end(), keys.begin(), keys.end());
+  header.push_back("ranks");
   Table table(header);
   for (const auto& trial : trials) {
+    if (trial.experiment != experiment) continue;
     std::vector<std::string> row = {trial.id, trial.hash};
-    for (const auto& key : trial.varying) row.push_back(cell(trial.config, key));
+    for (const auto& key : keys) row.push_back(cell(trial.config, key));
+    row.push_back("1");  // every trial trains on one worker rank
     table.add_row(std::move(row));
   }
   return table;

@@ -24,10 +24,12 @@ int main(int argc, char** argv) {
     std::printf("%s: sweep '%s' (%s), data %s\n%zu trials recorded: %d done, %d running or interrupted, %d failed\n\n",
                 path.c_str(), results.sweep_name.c_str(), results.sweep_file.c_str(), results.data_dir.c_str(),
                 results.trials.size(), done, running, failed);
-    std::fputs(aecnn::analysis::trial_table(results).to_text().c_str(), stdout);
+    for (const auto& experiment : aecnn::analysis::experiments_of(results))
+      std::printf("experiment %s\n%s\n", experiment.c_str(),
+                  aecnn::analysis::trial_table(results, experiment).to_text().c_str());
     for (const auto& trial : results.trials)
       if (trial.status == aecnn::store::kStatusFailed)
-        std::printf("\n%s failed: %s", trial.id.c_str(), trial.error.c_str());
+        std::printf("\n%s failed: %s\n", trial.id.c_str(), trial.error.c_str());
     return aecnn::kExitOk;
   } catch (const aecnn::Error& error) {
     std::fprintf(stderr, "aecnn-analyze: error: %s\n", error.what());

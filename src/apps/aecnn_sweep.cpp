@@ -46,8 +46,12 @@ void print_error(const std::exception& error) {
 
 int dry_run(const Options& options) {
   const Plan plan = make_plan(options);
-  std::fputs(analysis::plan_table(plan.trials).to_text().c_str(), stdout);
-  std::printf("%zu trials, 1 worker rank each; data: %s (present)\n", plan.trials.size(),
+  for (const auto& experiment : analysis::experiments_of(plan.trials)) {
+    const auto table = analysis::plan_table(plan.trials, experiment);
+    std::printf("experiment %s: %zu trial(s)\n%s\n", experiment.c_str(), table.rows(), table.to_text().c_str());
+  }
+  std::printf("%zu trials in %zu experiment(s), 1 worker rank each; sweep hash %s; data: %s (present)\n",
+              plan.trials.size(), plan.spec.experiments.size(), sweep::sweep_hash(plan.spec, plan.trials).c_str(),
               plan.spec.data_dir.c_str());
   return kExitOk;
 }

@@ -21,6 +21,7 @@ TEST(TrialTable, ShowsVaryingKeysAndResultsAndDashesForMissing) {
   store::ResultsContents results;
   store::TrialRecord done;
   done.id = "s-0000";
+  done.experiment = "s";
   done.status = "done";
   done.varying = {"attention"};
   done.config["attention"] = std::string("both");
@@ -31,11 +32,16 @@ TEST(TrialTable, ShowsVaryingKeysAndResultsAndDashesForMissing) {
   done.result = r;
   store::TrialRecord failed;
   failed.id = "s-0001";
+  failed.experiment = "s";
   failed.status = "failed";
   failed.varying = {"attention"};
   failed.config["attention"] = std::string("none");
-  results.trials = {done, failed};
-  EXPECT_EQ(trial_table(results).to_text(),
+  store::TrialRecord other = done;
+  other.id = "t-0000";
+  other.experiment = "t";
+  results.trials = {done, failed, other};
+  EXPECT_EQ(experiments_of(results), (std::vector<std::string>{"s", "t"}));
+  EXPECT_EQ(trial_table(results, "s").to_text(),
             "trial   status  attention  epochs  val_acc  best_val_acc  test_acc  seconds\n"
             "s-0000  done    both            2   0.7500        0.7500    0.8125     30.0\n"
             "s-0001  failed  none            0        -             -         -        -\n");

@@ -1,16 +1,24 @@
 #pragma once
-// The table of trials aecnn-analyze prints: one row per trial, the keys that vary, and results.
+// The tables aecnn-analyze and --dry-run print: one per experiment, a row per trial, the keys
+// that vary in that experiment, and (for results) what each trial reached.
+#include <string>
+#include <vector>
+
 #include "aecnn/analysis/table.hpp"
 #include "aecnn/store/reader.hpp"
 #include "aecnn/sweep/expand.hpp"
 
 namespace aecnn::analysis {
 
-/// id, status, the varying keys' values, epochs run, final val accuracy, best val accuracy,
-/// test accuracy, seconds. Cells a trial does not have yet (running, failed) show "-".
-Table trial_table(const store::ResultsContents& results);
+/// Experiment names in order of first appearance.
+std::vector<std::string> experiments_of(const store::ResultsContents& results);
+std::vector<std::string> experiments_of(const std::vector<sweep::TrialSpec>& trials);
 
-/// The planned trials of a sweep (for --dry-run): id and the varying keys' values.
-Table plan_table(const std::vector<sweep::TrialSpec>& trials);
+/// The trials of `experiment`: id, status, varying keys, epochs run, final and best validation
+/// accuracy, test accuracy, seconds. Cells a trial does not have yet (running, failed) show "-".
+Table trial_table(const store::ResultsContents& results, const std::string& experiment);
+
+/// The planned trials of `experiment` (for --dry-run): id, hash, varying keys, ranks needed.
+Table plan_table(const std::vector<sweep::TrialSpec>& trials, const std::string& experiment);
 
 }  // namespace aecnn::analysis
