@@ -124,6 +124,27 @@ std::vector<torch::Tensor> AecnnImpl::kernels() const {
   return weights;
 }
 
+torch::Tensor l2_penalty(const AecnnImpl& model, double factor) {
+  auto penalty = torch::zeros({});
+  for (const auto& kernel : model.kernels()) penalty = penalty + kernel.pow(2).sum();
+  return penalty * factor;
+}
+
+std::vector<torch::Tensor> snapshot_weights(const AecnnImpl& model) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> weights;
+  for (const auto& p : model.parameters()) weights.push_back(p.detach().clone());
+  for (const auto& b : model.buffers()) weights.push_back(b.clone());
+  return weights;
+}
+
+void restore_weights(AecnnImpl& model, const std::vector<torch::Tensor>& weights) {
+  torch::NoGradGuard no_grad;
+  std::size_t i = 0;
+  for (auto& p : model.parameters()) p.copy_(weights.at(i++));
+  for (auto& b : model.buffers()) b.copy_(weights.at(i++));
+}
+
 ParamCounts count_params(const AecnnImpl& model) {
   ParamCounts counts;
   for (const auto& p : model.parameters()) counts.trainable += p.numel();

@@ -66,6 +66,10 @@ const std::vector<KeySpec>& config_keys() {
       float_key("fc_dropout", 0.5, "dropout after Dense(256)", 0, false, 1.0),
       float_key("l2", 0.0, "Keras l2() factor on conv/dense kernels, part of loss and val_loss", 0,
                 false),
+      int_key("patience", 0,
+              "EarlyStopping on val_loss: stop after N epochs without a lower val_loss, then restore "
+              "the best weights (Keras 3); 0 = off",
+              0, false),
       int_key("seed", 0, "seeds weight init, shuffling and dropout", 0, false),
       int_key("train_images", 0, "train on the first N images of the train split; 0 = all", 0,
               false),

@@ -63,6 +63,7 @@ TrialConfig to_trial_config(const ConfigMap& config) {
   c.conv_dropout = get<double>(config, "conv_dropout");
   c.fc_dropout = get<double>(config, "fc_dropout");
   c.l2 = get<double>(config, "l2");
+  c.patience = get_int(config, "patience");
   c.seed = get_int(config, "seed");
   c.train_images = get_int(config, "train_images");
   c.eval_images = get_int(config, "eval_images");

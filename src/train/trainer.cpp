@@ -9,6 +9,9 @@
 #include <random>
 
 #include "aecnn/model/aecnn.hpp"
+#include "aecnn/train/early_stopping.hpp"
+#include "aecnn/train/memory.hpp"
+#include "aecnn/train/metrics.hpp"
 #include "aecnn/train/schedule.hpp"
 
 namespace aecnn::train {
@@ -42,37 +45,40 @@ Tensors select(const Tensors& all, const std::vector<int64_t>& indices) {
   return {all.images.index_select(0, index), all.labels.index_select(0, index)};
 }
 
-// Keras l2(factor): factor * sum(w^2) over the kernels, added to loss and val_loss.
-torch::Tensor l2_penalty(const model::AecnnImpl& net, double factor) {
-  auto penalty = torch::zeros({});
-  for (const auto& kernel : net.kernels()) penalty = penalty + kernel.pow(2).sum();
-  return penalty * factor;
-}
+constexpr int64_t kClasses = 10;
 
 struct Evaluation {
   double loss = 0, accuracy = 0;
+  std::vector<int64_t> confusion;  ///< kClasses x kClasses, row = true, column = predicted
 };
 
 // A full pass in inference mode (BN running statistics, no dropout), as Keras' evaluate().
-// The batch size does not change the result, so a large one saves per-call overhead.
-Evaluation evaluate(model::Aecnn& net, const Tensors& data, double l2) {
+// In batches of the trial's own size, as Keras validates (validation_batch_size defaults to
+// batch_size): larger evaluation batches would be faster, but would set the trial's peak memory,
+// which the batch-size study measures.
+Evaluation evaluate(model::Aecnn& net, const Tensors& data, double l2, int64_t batch) {
   torch::NoGradGuard no_grad;
   net->eval();
-  constexpr int64_t kBatch = 1024;
   double loss_sum = 0;
-  int64_t correct = 0;
-  for (int64_t start = 0; start < data.size(); start += kBatch) {
-    const int64_t n = std::min(kBatch, data.size() - start);
+  auto confusion = torch::zeros({kClasses * kClasses}, torch::kInt64);
+  for (int64_t start = 0; start < data.size(); start += batch) {
+    const int64_t n = std::min(batch, data.size() - start);
     auto logits = net->forward(data.images.narrow(0, start, n));
     auto labels = data.labels.narrow(0, start, n);
     loss_sum += torch::nn::functional::cross_entropy(
                     logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .item<double>();
-    correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
+    confusion += torch::bincount(labels * kClasses + logits.argmax(1), {}, kClasses * kClasses);
   }
+  Evaluation result;
+  result.confusion.assign(confusion.data_ptr<int64_t>(), confusion.data_ptr<int64_t>() + kClasses * kClasses);
+  int64_t correct = 0;
+  for (int64_t c = 0; c < kClasses; ++c) correct += result.confusion[c * kClasses + c];
   const double n = static_cast<double>(data.size());
-  double penalty = l2 > 0 ? l2_penalty(*net, l2).item<double>() : 0.0;
-  return {loss_sum / n + penalty, static_cast<double>(correct) / n};
+  const double penalty = l2 > 0 ? model::l2_penalty(*net, l2).item<double>() : 0.0;
+  result.loss = loss_sum / n + penalty;
+  result.accuracy = static_cast<double>(correct) / n;
+  return result;
 }
 
 // A fresh epoch order from the trial's own generator, so shuffling is reproducible per seed
@@ -106,6 +112,8 @@ Trainer::~Trainer() = default;
 
 TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& on_epoch) {
   const auto trial_start = Clock::now();
+  TrialResult result;
+  result.memory_baseline_bytes = start_trial_peak();
   torch::manual_seed(static_cast<uint64_t>(config.seed));
   std::mt19937_64 shuffle_rng(static_cast<uint64_t>(config.seed));
 
@@ -120,7 +128,6 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& 
                        .fc_dropout(config.fc_dropout));
   torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(config.lr).eps(1e-7));
 
-  TrialResult result;
   const auto counts = model::count_params(*net);
   result.params_trainable = counts.trainable;
   result.params_total = counts.total;
@@ -130,6 +137,8 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& 
   result.threads = compute_threads();
 
   const int horizon = config.lr_horizon > 0 ? config.lr_horizon : config.epochs;
+  EarlyStopping early_stopping(config.patience);
+  std::vector<torch::Tensor> best_weights;
   double lr = config.lr;
   for (int epoch = 0; epoch < config.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
@@ -151,19 +160,20 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& 
       optimizer.zero_grad();
       auto logits = net->forward(images);
       auto loss = torch::nn::functional::cross_entropy(logits, labels);
-      if (config.l2 > 0) loss = loss + l2_penalty(*net, config.l2);
+      if (config.l2 > 0) loss = loss + model::l2_penalty(*net, config.l2);
       loss.backward();
       optimizer.step();
 
       loss_sum += loss.item<double>() * static_cast<double>(n);
       correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
     }
+    const double train_seconds = seconds_since(epoch_start);
     const double train_loss = loss_sum / static_cast<double>(train.size());
     if (!std::isfinite(train_loss))
       throw TrialError("training loss became " + std::to_string(train_loss) + " in epoch " +
                        std::to_string(epoch + 1) + " (lr " + std::to_string(lr) + ")");
 
-    const Evaluation val = evaluate(net, validation, config.l2);
+    const Evaluation val = evaluate(net, validation, config.l2, config.batch_size);
     EpochRecord record;
     record.epoch = epoch + 1;
     record.lr = lr;
@@ -171,14 +181,47 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& 
     record.accuracy = static_cast<double>(correct) / static_cast<double>(train.size());
     record.val_loss = val.loss;
     record.val_accuracy = val.accuracy;
+    record.train_seconds = train_seconds;
     record.epoch_seconds = seconds_since(epoch_start);
     result.history.push_back(record);
     if (on_epoch) on_epoch(record);
+
+    if (config.patience > 0) {
+      const bool stop = early_stopping.update(epoch, val.loss);
+      if (early_stopping.take_snapshot()) best_weights = model::snapshot_weights(*net);
+      if (stop) {
+        result.stopped_early = epoch + 1 < config.epochs;
+        break;
+      }
+    }
+  }
+  result.epochs_run = static_cast<int>(result.history.size());
+  if (config.patience > 0 && !best_weights.empty()) {
+    // Keras 3 restores the best weights at the end of training, early stop or not.
+    model::restore_weights(*net, best_weights);
+    result.best_epoch = early_stopping.best_epoch() + 1;
+    result.restored_best = true;
   }
 
-  const Evaluation final_test = evaluate(net, test, config.l2);
-  result.test_loss = final_test.loss;
-  result.test_accuracy = final_test.accuracy;
+  const Evaluation on_train = evaluate(net, train, config.l2, config.batch_size);
+  result.train_eval_loss = on_train.loss;
+  result.train_eval_accuracy = on_train.accuracy;
+
+  const Evaluation on_test = evaluate(net, test, config.l2, config.batch_size);
+  const ClassificationMetrics metrics = classification_metrics(on_test.confusion, kClasses);
+  result.test_loss = on_test.loss;
+  result.test_accuracy = on_test.accuracy;
+  result.test_precision = metrics.precision_weighted;
+  result.test_recall = metrics.recall_weighted;
+  result.test_f1 = metrics.f1_weighted;
+  result.class_precision = metrics.precision;
+  result.class_recall = metrics.recall;
+  result.class_f1 = metrics.f1;
+  result.class_support = metrics.support;
+  result.confusion = on_test.confusion;
+
+  result.peak_memory_bytes = result.memory_baseline_bytes >= 0 ? peak_resident_bytes() : -1;
+  result.memory_measure = result.memory_baseline_bytes >= 0 ? "cpu_rss_high_water_mark" : "unavailable";
   result.wall_seconds = seconds_since(trial_start);
   return result;
 }

@@ -46,6 +46,43 @@ TEST(Aecnn, KernelsAreConvAndDenseWeightsOnly) {
   EXPECT_EQ(numel, 288 + 9216 + 18432 + 36864 + 73728 + 32768 + 2560 + 256 + 256 + 98);
 }
 
+TEST(L2Penalty, IsFactorTimesSumOfSquaresOverKernelsOnly) {
+  torch::manual_seed(3);
+  Aecnn net(AecnnOptions().attention(Attention::kBoth));
+  // Written out by name, independently of kernels(): every conv and dense weight, nothing else.
+  const char* kernel_names[] = {"conv1.weight", "conv2.weight", "conv3.weight", "conv4.weight", "conv5.weight",
+                                "fc1.weight", "fc2.weight", "channel_attention.squeeze.weight",
+                                "channel_attention.excite.weight", "spatial_attention.conv.weight"};
+  auto params = net->named_parameters();
+  double expected = 0;
+  for (const char* name : kernel_names) expected += params[name].pow(2).sum().item<double>();
+  // Make biases and BN parameters non-zero: they must not count.
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& item : params)
+      if (item.key().find("bias") != std::string::npos || item.key().rfind("bn", 0) == 0) item.value().fill_(5.0);
+  }
+  // float32 sums: relative 1e-6. A counted bias or BN value would add 1e-4 * 25 each, far more.
+  EXPECT_NEAR(l2_penalty(*net, 1e-4).item<double>(), 1e-4 * expected, 1e-6 * 1e-4 * expected);
+}
+
+TEST(Weights, SnapshotAndRestoreIncludeBatchNormStatistics) {
+  Aecnn net;
+  const auto before = snapshot_weights(*net);
+  net->train();
+  net->forward(torch::rand({8, 1, 28, 28}));  // moves the BN running statistics
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : net->parameters()) p.add_(1.0);
+  }
+  const auto running_mean = net->named_buffers()["bn1.running_mean"];
+  EXPECT_GT(running_mean.abs().sum().item<double>(), 0.0);
+  restore_weights(*net, before);
+  EXPECT_EQ(net->named_buffers()["bn1.running_mean"].abs().sum().item<double>(), 0.0);
+  std::size_t i = 0;
+  for (const auto& p : net->parameters()) EXPECT_TRUE(p.equal(before[i++]));
+}
+
 TEST(Init, BiasesAreZeroAndKernelsGlorotUniform) {
   torch::manual_seed(0);
   Aecnn net(AecnnOptions().attention(Attention::kNone));

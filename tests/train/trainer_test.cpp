@@ -83,6 +83,66 @@ TEST_F(TrainerTest, SameSeedGivesBitwiseTheSameHistoryOnOneThread) {
   EXPECT_NE(a.history[0].loss, c.history[0].loss);
 }
 
+TEST_F(TrainerTest, ReportsTestMetricsFromItsConfusionMatrix) {
+  const TrialResult r = trainer_->run(small(0));
+  ASSERT_EQ(r.confusion.size(), 100u);
+  int64_t total = 0, diagonal = 0;
+  for (int t = 0; t < 10; ++t)
+    for (int p = 0; p < 10; ++p) {
+      total += r.confusion[t * 10 + p];
+      if (t == p) diagonal += r.confusion[t * 10 + p];
+    }
+  EXPECT_EQ(total, r.test_images);
+  EXPECT_DOUBLE_EQ(r.test_accuracy, static_cast<double>(diagonal) / static_cast<double>(total));
+  EXPECT_NEAR(r.test_recall, r.test_accuracy, 1e-12);  // weighted recall == accuracy
+  EXPECT_EQ(r.class_f1.size(), 10u);
+  EXPECT_GE(r.train_eval_accuracy, 0.0);
+  EXPECT_LE(r.train_eval_accuracy, 1.0);
+  EXPECT_EQ(r.epochs_run, 2);
+  EXPECT_EQ(r.best_epoch, 0);  // no early stopping configured
+  EXPECT_FALSE(r.restored_best);
+  EXPECT_GT(r.history[0].train_seconds, 0.0);
+  EXPECT_LE(r.history[0].train_seconds, r.history[0].epoch_seconds);
+}
+
+TEST_F(TrainerTest, EarlyStoppingRestoresTheBestEpochsWeights) {
+  auto config = small(1);
+  config.epochs = 6;
+  config.patience = 1;
+  config.lr = 0.05;  // large steps make val_loss wander, so a stop comes early
+  const TrialResult r = trainer_->run(config);
+  ASSERT_GE(r.best_epoch, 1);
+  EXPECT_TRUE(r.restored_best);
+  double lowest = r.history[0].val_loss;
+  int lowest_epoch = 1;
+  for (const auto& row : r.history)
+    if (row.val_loss < lowest) lowest = row.val_loss, lowest_epoch = row.epoch;
+  EXPECT_EQ(r.best_epoch, lowest_epoch);
+  EXPECT_EQ(r.stopped_early, r.epochs_run < 6);
+  if (r.stopped_early) {
+    EXPECT_EQ(r.epochs_run, r.best_epoch + 1);  // patience 1
+  }
+}
+
+TEST_F(TrainerTest, MeasuredPeakMemoryGrowsWithBatchSize) {
+  auto config = small(0);
+  config.epochs = 1;
+  config.batch_size = 16;
+  const TrialResult small_batch = trainer_->run(config);
+  config.batch_size = 256;
+  const TrialResult large_batch = trainer_->run(config);
+  ASSERT_EQ(small_batch.memory_measure, "cpu_rss_high_water_mark");
+  ASSERT_GT(small_batch.memory_baseline_bytes, 0);
+  const int64_t small_own = small_batch.peak_memory_bytes - small_batch.memory_baseline_bytes;
+  const int64_t large_own = large_batch.peak_memory_bytes - large_batch.memory_baseline_bytes;
+  // Activations scale with the batch: [256, 32, 28, 28] floats alone are 25 MB a layer.
+  EXPECT_GT(large_own, small_own + 50 * 1024 * 1024) << small_own << " vs " << large_own;
+  // And the small trial that follows a large one is not inflated by it.
+  config.batch_size = 16;
+  const TrialResult again = trainer_->run(config);
+  EXPECT_LT(again.peak_memory_bytes - again.memory_baseline_bytes, large_own / 2);
+}
+
 TEST_F(TrainerTest, L2PenaltyIsPartOfTheReportedLosses) {
   auto config = small(5);
   config.epochs = 1;

@@ -75,6 +75,16 @@ class AecnnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Aecnn);
 
+/// Keras' l2(factor) kernel_regularizer summed over the model: factor * sum(w^2) over every conv
+/// and dense kernel (no 0.5; no biases, no BN). Keras adds it to loss AND val_loss.
+torch::Tensor l2_penalty(const AecnnImpl& model, double factor);
+
+/// Every parameter and buffer (BN moving statistics too), copied: what Keras' get_weights()
+/// holds, and so what EarlyStopping(restore_best_weights=True) restores.
+std::vector<torch::Tensor> snapshot_weights(const AecnnImpl& model);
+/// Copies a snapshot_weights() result back into `model`.
+void restore_weights(AecnnImpl& model, const std::vector<torch::Tensor>& weights);
+
 /// Parameter counts as Keras prints them: total = trainable + BN moving mean and variance.
 struct ParamCounts {
   int64_t trainable = 0;

@@ -47,16 +47,20 @@ namespace boost::serialization {
 template <class Archive>
 void serialize(Archive& ar, aecnn::sweep::TrialConfig& c, unsigned) {
   ar & c.attention & c.channel_ratio & c.batch_size & c.epochs & c.lr & c.schedule & c.lr_horizon;
-  ar & c.conv_dropout & c.fc_dropout & c.l2 & c.seed & c.train_images & c.eval_images;
+  ar & c.conv_dropout & c.fc_dropout & c.l2 & c.patience & c.seed & c.train_images & c.eval_images;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::train::EpochRecord& r, unsigned) {
-  ar & r.epoch & r.lr & r.loss & r.accuracy & r.val_loss & r.val_accuracy & r.epoch_seconds;
+  ar & r.epoch & r.lr & r.loss & r.accuracy & r.val_loss & r.val_accuracy & r.epoch_seconds & r.train_seconds;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
-  ar & r.history & r.test_loss & r.test_accuracy & r.params_trainable & r.params_total;
-  ar & r.train_images & r.validation_images & r.test_images & r.threads & r.wall_seconds;
+  ar & r.history & r.epochs_run & r.best_epoch & r.stopped_early & r.restored_best;
+  ar & r.train_eval_loss & r.train_eval_accuracy;
+  ar & r.test_loss & r.test_accuracy & r.test_precision & r.test_recall & r.test_f1;
+  ar & r.class_precision & r.class_recall & r.class_f1 & r.class_support & r.confusion;
+  ar & r.params_trainable & r.params_total & r.train_images & r.validation_images & r.test_images;
+  ar & r.threads & r.device & r.peak_memory_bytes & r.memory_baseline_bytes & r.memory_measure & r.wall_seconds;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::Assignment& a, unsigned) {

@@ -27,6 +27,7 @@ struct TrialConfig {
   double conv_dropout = 0.25;
   double fc_dropout = 0.5;
   double l2 = 0.0;
+  int patience = 0;      ///< EarlyStopping(val_loss) patience; 0 = off
   int seed = 0;
   int train_images = 0;  ///< use only the first N training-split images; 0 = all
   int eval_images = 0;   ///< use only the first N validation and test images; 0 = all

@@ -16,20 +16,44 @@ struct EpochRecord {
   double val_loss = 0;          ///< full validation pass after the epoch, inference mode, incl. L2
   double val_accuracy = 0;
   double epoch_seconds = 0;     ///< wall time of training plus validation
+  double train_seconds = 0;     ///< wall time of the training steps alone (images/s = images / this)
 };
 
 /// Everything a finished trial reports besides its history.
 struct TrialResult {
   std::vector<EpochRecord> history;
-  double test_loss = 0;
-  double test_accuracy = 0;
+
+  int epochs_run = 0;
+  int best_epoch = 0;          ///< 1-based epoch of the lowest val_loss (early stopping); 0 without it
+  bool stopped_early = false;  ///< EarlyStopping ended training before `epochs`
+  bool restored_best = false;  ///< the final weights are those of best_epoch (Keras 3 restores always)
+
+  /// The final model in inference mode on the whole training split (the notebook's
+  /// model.evaluate(x_train)), beside the last epoch's validation figures: the train-val gap.
+  double train_eval_loss = 0, train_eval_accuracy = 0;
+
+  double test_loss = 0, test_accuracy = 0;
+  double test_precision = 0, test_recall = 0, test_f1 = 0;  ///< support-weighted over classes
+  std::vector<double> class_precision, class_recall, class_f1;
+  std::vector<std::int64_t> class_support;
+  std::vector<std::int64_t> confusion;  ///< classes x classes, row = true class, column = predicted
+
   std::int64_t params_trainable = 0;
   std::int64_t params_total = 0;   ///< Keras count_params(): trainable + BN moving statistics
   std::int64_t train_images = 0;
   std::int64_t validation_images = 0;
   std::int64_t test_images = 0;
   int threads = 0;                 ///< intra-op threads the trial trained with
-  double wall_seconds = 0;         ///< whole trial: model build, epochs and test evaluation
+  std::string device = "cpu";
+
+  /// Peak memory of the trial and how it was measured (docs/study.md): on CPU the process's
+  /// resident-set high-water mark, reset at the trial's start; `memory_baseline_bytes` is the
+  /// resident set at that moment (LibTorch, the data set), so peak - baseline is the trial's own.
+  std::int64_t peak_memory_bytes = -1;
+  std::int64_t memory_baseline_bytes = -1;
+  std::string memory_measure = "unavailable";
+
+  double wall_seconds = 0;         ///< whole trial: model build, epochs and final evaluations
 };
 
 }  // namespace aecnn::train
