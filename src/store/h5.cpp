@@ -152,6 +152,52 @@ std::vector<std::string> member_names(hid_t group) {
   return names;
 }
 
+namespace {
+
+void write_dataset(hid_t group, const std::string& name, hid_t file_type, hid_t memory_type,
+                   const std::vector<hsize_t>& dims, const void* data, const std::string& where) {
+  const std::string what = where + "/" + name;
+  if (exists(group, name)) H5Ldelete(group, name.c_str(), H5P_DEFAULT);
+  Id space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, what);
+  Id dataset(H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose, what + ": cannot create");
+  if (H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    throw H5Error(what + ": cannot write");
+}
+
+}  // namespace
+
+void write_array(hid_t group, const std::string& name, const std::vector<double>& values, const std::string& where) {
+  write_dataset(group, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {values.size()}, values.data(), where);
+}
+
+void write_array(hid_t group, const std::string& name, const std::vector<std::int64_t>& values, std::size_t cols,
+                 const std::string& where) {
+  std::vector<hsize_t> dims = {values.size()};
+  if (cols > 0) dims = {values.size() / cols, cols};
+  write_dataset(group, name, H5T_STD_I64LE, H5T_NATIVE_INT64, dims, values.data(), where);
+}
+
+void write_strings(hid_t group, const std::string& name, const std::vector<std::string>& values,
+                   const std::string& where) {
+  std::vector<const char*> pointers;
+  for (const auto& value : values) pointers.push_back(value.c_str());
+  Id type = string_type(where);
+  write_dataset(group, name, type.get(), type.get(), {values.size()}, pointers.data(), where);
+}
+
+std::vector<double> read_array(hid_t group, const std::string& name, const std::string& where) {
+  const std::string what = where + "/" + name;
+  Id dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, what + ": missing");
+  Id space(H5Dget_space(dataset.get()), H5Sclose, what);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  if (count < 0) throw H5Error(what + ": unreadable shape");
+  std::vector<double> values(static_cast<std::size_t>(count));
+  if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    throw H5Error(what + ": cannot read");
+  return values;
+}
+
 void create_column(hid_t group, const std::string& name, bool integer, const std::string& where) {
   const hsize_t dims[1] = {0}, max_dims[1] = {H5S_UNLIMITED}, chunk[1] = {64};
   Id space(H5Screate_simple(1, dims, max_dims), H5Sclose, where);

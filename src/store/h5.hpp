@@ -53,6 +53,15 @@ std::vector<std::string> attr_names(hid_t object);
 /// Names of the links in a group, by name.
 std::vector<std::string> member_names(hid_t group);
 
+/// Fixed-size datasets: 1-D doubles, 1-D or 2-D int64 (`cols` > 0 makes rows x cols), strings.
+void write_array(hid_t group, const std::string& name, const std::vector<double>& values, const std::string& where);
+void write_array(hid_t group, const std::string& name, const std::vector<std::int64_t>& values, std::size_t cols,
+                 const std::string& where);
+void write_strings(hid_t group, const std::string& name, const std::vector<std::string>& values,
+                   const std::string& where);
+/// Reads a numeric dataset of any shape, flattened.
+std::vector<double> read_array(hid_t group, const std::string& name, const std::string& where);
+
 /// A 1-D dataset of doubles (or int32 when `integer`) that grows one row at a time.
 void create_column(hid_t group, const std::string& name, bool integer, const std::string& where);
 void append_to_column(hid_t group, const std::string& name, double value, const std::string& where);

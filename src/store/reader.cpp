@@ -31,12 +31,14 @@ std::vector<train::EpochRecord> read_history(hid_t trial, const std::string& whe
   auto val_loss = h5::read_column(history.get(), "val_loss", at);
   auto val_accuracy = h5::read_column(history.get(), "val_accuracy", at);
   auto seconds = h5::read_column(history.get(), "epoch_seconds", at);
+  auto train_seconds = h5::read_column(history.get(), "train_seconds", at);
   // A kill between two column appends can leave one column a row longer: keep whole rows only.
   const std::size_t rows = std::min({epoch.size(), lr.size(), loss.size(), accuracy.size(), val_loss.size(),
-                                     val_accuracy.size(), seconds.size()});
+                                     val_accuracy.size(), seconds.size(), train_seconds.size()});
   std::vector<train::EpochRecord> records(rows);
   for (std::size_t i = 0; i < rows; ++i)
-    records[i] = {static_cast<int>(epoch[i]), lr[i], loss[i], accuracy[i], val_loss[i], val_accuracy[i], seconds[i]};
+    records[i] = {static_cast<int>(epoch[i]), lr[i], loss[i],     accuracy[i], val_loss[i], val_accuracy[i],
+                  seconds[i],                 train_seconds[i]};
   return records;
 }
 
@@ -74,9 +76,30 @@ TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& f
     result.train_images = h5::read_int_attr(g, "train_images", where);
     result.validation_images = h5::read_int_attr(g, "validation_images", where);
     result.test_images = h5::read_int_attr(g, "test_images", where);
+    result.device = h5::read_string_attr(g, "device", where);
+    result.epochs_run = static_cast<int>(h5::read_int_attr(g, "epochs_run", where));
+    result.best_epoch = static_cast<int>(h5::read_int_attr(g, "best_epoch", where));
+    result.stopped_early = h5::read_int_attr(g, "stopped_early", where) != 0;
+    result.restored_best = h5::read_int_attr(g, "restored_best", where) != 0;
+    result.peak_memory_bytes = h5::read_int_attr(g, "peak_memory_bytes", where);
+    result.memory_baseline_bytes = h5::read_int_attr(g, "memory_baseline_bytes", where);
+    result.memory_measure = h5::read_string_attr(g, "memory_measure", where);
+
+    const std::string at = where + "/metrics";
     h5::Id metrics = h5::open_group(g, "metrics", where);
-    result.test_loss = h5::read_double_attr(metrics.get(), "test_loss", where + "/metrics");
-    result.test_accuracy = h5::read_double_attr(metrics.get(), "test_accuracy", where + "/metrics");
+    const hid_t m = metrics.get();
+    result.test_loss = h5::read_double_attr(m, "test_loss", at);
+    result.test_accuracy = h5::read_double_attr(m, "test_accuracy", at);
+    result.test_precision = h5::read_double_attr(m, "test_precision_weighted", at);
+    result.test_recall = h5::read_double_attr(m, "test_recall_weighted", at);
+    result.test_f1 = h5::read_double_attr(m, "test_f1_weighted", at);
+    result.train_eval_loss = h5::read_double_attr(m, "train_eval_loss", at);
+    result.train_eval_accuracy = h5::read_double_attr(m, "train_eval_accuracy", at);
+    result.class_precision = h5::read_array(m, "class_precision", at);
+    result.class_recall = h5::read_array(m, "class_recall", at);
+    result.class_f1 = h5::read_array(m, "class_f1", at);
+    for (double v : h5::read_array(m, "class_support", at)) result.class_support.push_back(static_cast<std::int64_t>(v));
+    for (double v : h5::read_array(m, "confusion_matrix", at)) result.confusion.push_back(static_cast<std::int64_t>(v));
     trial.result = result;
   }
   return trial;
@@ -107,6 +130,7 @@ ResultsContents read_results(const std::string& path) {
   contents.sweep_file = h5::read_string_attr(root, "sweep_file", path);
   contents.sweep_toml = h5::read_string_attr(root, "sweep_toml", path);
   contents.data_dir = h5::read_string_attr(root, "data_dir", path);
+  contents.overrides = h5::read_string_attr(root, "overrides", path);
 
   h5::Id trials = h5::open_group(root, "trials", path);
   for (const auto& id : h5::member_names(trials.get())) contents.trials.push_back(read_trial(trials.get(), id, path));

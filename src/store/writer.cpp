@@ -4,13 +4,14 @@
 #include <ctime>
 #include <filesystem>
 
+#include "aecnn/data/fashion_mnist.hpp"
 #include "h5.hpp"
 
 namespace aecnn::store {
 namespace {
 
-const char* const kHistoryColumns[] = {"epoch", "lr", "loss", "accuracy", "val_loss", "val_accuracy",
-                                       "epoch_seconds"};
+const char* const kHistoryColumns[] = {"epoch",        "lr",           "loss",         "accuracy",
+                                       "val_loss",     "val_accuracy", "epoch_seconds", "train_seconds"};
 
 std::string now_iso8601() {
   std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -77,6 +78,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
   h5::write_attr(root, "sweep_file", sweep.file);
   h5::write_attr(root, "sweep_toml", sweep.text);
   h5::write_attr(root, "data_dir", sweep.data_dir);
+  h5::write_attr(root, "overrides", sweep.overrides);
   h5::create_group(root, "trials", path);
   impl_->commit();
 }
@@ -135,7 +137,7 @@ void ResultsWriter::append_epoch(const std::string& trial_id, const train::Epoch
   const std::string path = impl_->trial_path(trial_id) + "/history";
   h5::Id history = h5::open_group(impl_->file.get(), path, impl_->path);
   const double values[] = {static_cast<double>(r.epoch), r.lr, r.loss, r.accuracy, r.val_loss, r.val_accuracy,
-                           r.epoch_seconds};
+                           r.epoch_seconds, r.train_seconds};
   for (std::size_t i = 0; i < std::size(kHistoryColumns); ++i)
     h5::append_to_column(history.get(), kHistoryColumns[i], values[i], impl_->where(path));
   impl_->commit();
@@ -152,9 +154,33 @@ void ResultsWriter::finish_trial(const std::string& trial_id, const train::Trial
   h5::write_attr(g, "train_images", result.train_images);
   h5::write_attr(g, "validation_images", result.validation_images);
   h5::write_attr(g, "test_images", result.test_images);
+  h5::write_attr(g, "device", result.device);
+  h5::write_attr(g, "epochs_run", static_cast<std::int64_t>(result.epochs_run));
+  h5::write_attr(g, "best_epoch", static_cast<std::int64_t>(result.best_epoch));
+  h5::write_attr(g, "stopped_early", static_cast<std::int64_t>(result.stopped_early));
+  h5::write_attr(g, "restored_best", static_cast<std::int64_t>(result.restored_best));
+  h5::write_attr(g, "peak_memory_bytes", result.peak_memory_bytes);
+  h5::write_attr(g, "memory_baseline_bytes", result.memory_baseline_bytes);
+  h5::write_attr(g, "memory_measure", result.memory_measure);
+
+  const std::string metrics_path = impl_->where(impl_->trial_path(trial_id) + "/metrics");
   h5::Id metrics = h5::create_group(g, "metrics", impl_->path);
-  h5::write_attr(metrics.get(), "test_loss", result.test_loss);
-  h5::write_attr(metrics.get(), "test_accuracy", result.test_accuracy);
+  const hid_t m = metrics.get();
+  h5::write_attr(m, "test_loss", result.test_loss);
+  h5::write_attr(m, "test_accuracy", result.test_accuracy);
+  h5::write_attr(m, "test_precision_weighted", result.test_precision);
+  h5::write_attr(m, "test_recall_weighted", result.test_recall);
+  h5::write_attr(m, "test_f1_weighted", result.test_f1);
+  h5::write_attr(m, "train_eval_loss", result.train_eval_loss);
+  h5::write_attr(m, "train_eval_accuracy", result.train_eval_accuracy);
+  h5::write_array(m, "class_precision", result.class_precision, metrics_path);
+  h5::write_array(m, "class_recall", result.class_recall, metrics_path);
+  h5::write_array(m, "class_f1", result.class_f1, metrics_path);
+  h5::write_array(m, "class_support", result.class_support, 0, metrics_path);
+  const std::size_t classes = result.class_support.size();
+  h5::write_array(m, "confusion_matrix", result.confusion, classes, metrics_path);
+  h5::write_strings(m, "class_names", std::vector<std::string>(data::kClassNames.begin(), data::kClassNames.end()),
+                    metrics_path);
   // The status goes last: a reader that sees `done` sees everything the trial wrote.
   h5::write_attr(g, "status", std::string(kStatusDone));
   impl_->commit();

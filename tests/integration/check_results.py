@@ -46,7 +46,7 @@ def main():
             epochs = t["history/epoch"][()]
             if not np.array_equal(epochs, np.arange(1, args.epochs + 1)):
                 fail(f"{name}: history epochs {epochs}, expected 1..{args.epochs}")
-            for column in ("lr", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds"):
+            for column in ("lr", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds", "train_seconds"):
                 values = t["history/" + column][()]
                 if values.shape != (args.epochs,) or not np.all(np.isfinite(values)):
                     fail(f"{name}: history/{column} = {values}")
@@ -54,8 +54,29 @@ def main():
                 values = t["history/" + column][()]
                 if np.any(values < 0) or np.any(values > 1):
                     fail(f"{name}: {column} outside [0, 1]: {values}")
-            if not 0 <= t["metrics"].attrs["test_accuracy"] <= 1:
-                fail(f"{name}: test_accuracy {t['metrics'].attrs['test_accuracy']}")
+            m = t["metrics"]
+            if not 0 <= m.attrs["test_accuracy"] <= 1:
+                fail(f"{name}: test_accuracy {m.attrs['test_accuracy']}")
+            confusion = m["confusion_matrix"][()]
+            if confusion.shape != (10, 10) or confusion.sum() != t.attrs["test_images"]:
+                fail(f"{name}: confusion matrix {confusion.shape} sums to {confusion.sum()}")
+            if abs(np.trace(confusion) / confusion.sum() - m.attrs["test_accuracy"]) > 1e-12:
+                fail(f"{name}: test_accuracy disagrees with the confusion matrix")
+            if abs(m.attrs["test_recall_weighted"] - m.attrs["test_accuracy"]) > 1e-12:
+                fail(f"{name}: weighted recall != accuracy")
+            support = confusion.sum(axis=1)
+            if not np.array_equal(m["class_support"][()], support):
+                fail(f"{name}: class_support disagrees with the confusion matrix")
+            names = [n.decode() if isinstance(n, bytes) else n for n in m["class_names"][()]]
+            if names[0] != "T-shirt/top" or names[9] != "Ankle boot":
+                fail(f"{name}: class names {names}")
+            if not 0 <= m.attrs["train_eval_accuracy"] <= 1:
+                fail(f"{name}: train_eval_accuracy")
+            if t.attrs["memory_measure"] == "cpu_rss_high_water_mark" and not (
+                    t.attrs["peak_memory_bytes"] >= t.attrs["memory_baseline_bytes"] > 0):
+                fail(f"{name}: peak memory {t.attrs['peak_memory_bytes']} below baseline")
+            if t.attrs["epochs_run"] != args.epochs:
+                fail(f"{name}: epochs_run {t.attrs['epochs_run']}")
             if t.attrs["params_total"] <= t.attrs["params_trainable"]:
                 fail(f"{name}: parameter counts")
             if t.attrs["attempts"] < 1:

@@ -33,6 +33,21 @@ train::TrialResult result_of(int epochs) {
   r.test_images = 4443;
   r.threads = 1;
   r.wall_seconds = 42.5;
+  r.epochs_run = epochs;
+  r.best_epoch = epochs > 1 ? epochs - 1 : 1;
+  r.restored_best = true;
+  r.train_eval_accuracy = 0.9;
+  r.test_precision = 0.8;
+  r.test_recall = 0.875;
+  r.test_f1 = 0.83;
+  r.class_precision = {0.5, 1.0};
+  r.class_recall = {1.0, 0.75};
+  r.class_f1 = {0.66, 0.85};
+  r.class_support = {3, 4};
+  r.confusion = {3, 0, 1, 3};
+  r.peak_memory_bytes = 500 << 20;
+  r.memory_baseline_bytes = 300 << 20;
+  r.memory_measure = "cpu_rss_high_water_mark";
   return r;
 }
 
@@ -78,6 +93,17 @@ TEST(Results, WhatIsWrittenIsReadBack) {
   ASSERT_TRUE(done.result.has_value());
   EXPECT_DOUBLE_EQ(done.result->test_accuracy, 0.875);
   EXPECT_EQ(done.result->params_total, 177041);
+  EXPECT_EQ(done.result->best_epoch, 2);
+  EXPECT_TRUE(done.result->restored_best);
+  EXPECT_FALSE(done.result->stopped_early);
+  EXPECT_DOUBLE_EQ(done.result->test_f1, 0.83);
+  EXPECT_DOUBLE_EQ(done.result->train_eval_accuracy, 0.9);
+  EXPECT_EQ(done.result->class_precision, (std::vector<double>{0.5, 1.0}));
+  EXPECT_EQ(done.result->confusion, (std::vector<std::int64_t>{3, 0, 1, 3}));
+  EXPECT_EQ(done.result->class_support, (std::vector<std::int64_t>{3, 4}));
+  EXPECT_EQ(done.result->peak_memory_bytes, 500 << 20);
+  EXPECT_EQ(done.result->memory_measure, "cpu_rss_high_water_mark");
+  EXPECT_EQ(done.history[2].train_seconds, 0.0);
 
   EXPECT_EQ(contents.trials[1].status, kStatusFailed);
   EXPECT_EQ(contents.trials[1].error, "training loss became nan");

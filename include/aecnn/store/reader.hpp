@@ -24,7 +24,7 @@ struct TrialRecord {
 
 struct ResultsContents {
   int format_version = 0;
-  std::string sweep_name, sweep_hash, sweep_file, sweep_toml, data_dir;
+  std::string sweep_name, sweep_hash, sweep_file, sweep_toml, data_dir, overrides;
   std::vector<TrialRecord> trials;  ///< ordered by index
 };
 

@@ -19,6 +19,7 @@ struct SweepInfo {
   std::string file;      ///< the sweep file's path, for the reader's information
   std::string text;      ///< the sweep file's TOML, for provenance
   std::string data_dir;  ///< the data the trials train on
+  std::string overrides;  ///< command-line changes to every trial (--set, --epochs-scale), or ""
 };
 
 class ResultsWriter {
