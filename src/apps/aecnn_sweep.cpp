@@ -13,6 +13,7 @@
 #include "aecnn/sched/scheduler.hpp"
 #include "aecnn/store/writer.hpp"
 #include "aecnn/sweep/expand.hpp"
+#include "aecnn/sweep/overrides.hpp"
 #include "aecnn/train/trainer.hpp"
 
 namespace {
@@ -25,6 +26,7 @@ struct Options {
   std::string data_dir;  ///< overrides the sweep's data_dir when set
   int threads = 0;       ///< 0: default_threads()
   bool dry_run = false;
+  sweep::Overrides overrides;
 };
 
 struct Plan {
@@ -36,6 +38,7 @@ Plan make_plan(const Options& options) {
   Plan plan{sweep::parse_sweep_file(options.sweep_file), {}};
   if (!options.data_dir.empty()) plan.spec.data_dir = options.data_dir;
   plan.trials = sweep::expand(plan.spec);
+  sweep::apply_overrides(plan.trials, options.overrides);
   data::check_fashion_mnist_present(plan.spec.data_dir);
   return plan;
 }
@@ -66,7 +69,8 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
     plan = std::make_unique<Plan>(make_plan(options));
     writer = std::make_unique<store::ResultsWriter>(
         options.results, store::SweepInfo{plan->spec.name, sweep::sweep_hash(plan->spec, plan->trials),
-                                          plan->spec.file, plan->spec.text, plan->spec.data_dir});
+                                          plan->spec.file, plan->spec.text, plan->spec.data_dir,
+                                          options.overrides.to_string()});
     const auto done = writer->done_trials();
     for (const auto& trial : plan->trials) {
       if (done.count(trial.id)) ++already_done;
@@ -113,6 +117,11 @@ int main(int argc, char** argv) {
   app.add_option("--threads", options.threads, "compute threads per training rank (default: cores / trainers on the node)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--dry-run", options.dry_run, "print the expanded trials and check the data; train nothing");
+  app.add_option("--set", options.overrides.set,
+                 "KEY=VALUE for every trial, e.g. --set train_images=2000 (repeatable; a quick look)");
+  app.add_option("--epochs-scale", options.overrides.epochs_scale,
+                 "multiply every trial's epochs by this (rounded, at least 1), e.g. 0.5 for a quick look")
+      ->check(CLI::PositiveNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -1,0 +1,81 @@
+#include "aecnn/sweep/overrides.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <toml++/toml.h>
+
+#include "aecnn/sweep/schema.hpp"
+
+namespace aecnn::sweep {
+namespace {
+
+// "key=value" -> key and a checked value. A value TOML cannot read as a scalar is taken as a
+// bare string, so `--set attention=none` works without shell-quoted TOML quotes.
+std::pair<std::string, Value> parse_assignment(const std::string& text) {
+  const std::string option = "--set " + text;
+  const auto equals = text.find('=');
+  if (equals == std::string::npos || equals == 0) throw SpecError({option + ": expected KEY=VALUE"});
+  const std::string key = text.substr(0, equals), value_text = text.substr(equals + 1);
+  const KeySpec* spec = find_key(key);
+  if (spec == nullptr) {
+    const std::string nearest = nearest_key(key);
+    throw SpecError({option + ": unknown key '" + key + "'" + (nearest.empty() ? "" : " (did you mean '" + nearest + "'?)")});
+  }
+  Value value = value_text;
+  try {
+    const toml::table parsed = toml::parse("v = " + value_text, std::string_view("--set"));
+    const toml::node* node = parsed.get("v");
+    if (auto b = node->as_boolean()) value = b->get();
+    else if (auto i = node->as_integer()) value = i->get();
+    else if (auto f = node->as_floating_point()) value = f->get();
+    else if (auto s = node->as_string()) value = s->get();
+  } catch (const toml::parse_error&) {
+    // not TOML: a bare word, kept as the string typed
+  }
+  Value coerced;
+  if (auto reason = coerce(*spec, value, coerced)) throw SpecError({option + ": '" + key + "' " + *reason});
+  return {key, coerced};
+}
+
+std::int64_t scaled(std::int64_t epochs, double scale) {
+  return std::max<std::int64_t>(1, std::llround(static_cast<double>(epochs) * scale));
+}
+
+}  // namespace
+
+std::string Overrides::to_string() const {
+  std::string text;
+  if (epochs_scale != 1.0) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%g", epochs_scale);
+    text = std::string("--epochs-scale ") + number;
+  }
+  for (const auto& assignment : set) text += (text.empty() ? "" : " ") + ("--set " + assignment);
+  return text;
+}
+
+void apply_overrides(std::vector<TrialSpec>& trials, const Overrides& overrides) {
+  if (overrides.empty()) return;
+  if (!(overrides.epochs_scale > 0) || !std::isfinite(overrides.epochs_scale))
+    throw SpecError({"--epochs-scale must be a number > 0"});
+  std::vector<std::pair<std::string, Value>> assignments;
+  for (const auto& text : overrides.set) assignments.push_back(parse_assignment(text));
+
+  std::map<std::string, std::string> id_of_hash;  // per experiment: "experiment hash" -> id
+  std::vector<std::string> duplicates;
+  for (auto& trial : trials) {
+    auto& epochs = std::get<std::int64_t>(trial.config.at("epochs"));
+    epochs = scaled(epochs, overrides.epochs_scale);
+    auto& horizon = std::get<std::int64_t>(trial.config.at("lr_horizon"));
+    if (horizon > 0) horizon = scaled(horizon, overrides.epochs_scale);
+    for (const auto& [key, value] : assignments) trial.config[key] = value;
+    trial.hash = content_hash(canonical_text(trial.config));
+    auto [it, inserted] = id_of_hash.emplace(trial.experiment + " " + trial.hash, trial.id);
+    if (!inserted)
+      duplicates.push_back(overrides.to_string() + ": makes trials " + it->second + " and " + trial.id + " identical");
+  }
+  if (!duplicates.empty()) throw SpecError(duplicates);
+}
+
+}  // namespace aecnn::sweep

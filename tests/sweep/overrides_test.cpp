@@ -1,0 +1,70 @@
+#include "aecnn/sweep/overrides.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "sweep_support.hpp"
+
+namespace aecnn::sweep {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::expand_text;
+
+const std::string kStudy = "name='s'\ndata_dir='d'\n[base]\nepochs = 5\n[[experiment]]\nname='a'\ngrid.seed=[0,1]\n"
+                           "[[experiment]]\nname='f'\nepochs = 30\nlr_horizon = 50\n";
+
+std::string error_of(std::vector<TrialSpec>& trials, const Overrides& overrides) {
+  try {
+    apply_overrides(trials, overrides);
+  } catch (const SpecError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(Overrides, ScaleEpochsAndHorizonAndSetKeys) {
+  auto trials = expand_text(kStudy);
+  const auto original = trials;
+  Overrides overrides;
+  overrides.epochs_scale = 0.5;
+  overrides.set = {"train_images=2000", "attention=none"};
+  apply_overrides(trials, overrides);
+  EXPECT_EQ(std::get<std::int64_t>(trials[0].config.at("epochs")), 3);  // 2.5 rounds to 3
+  EXPECT_EQ(std::get<std::int64_t>(trials[2].config.at("epochs")), 15);
+  EXPECT_EQ(std::get<std::int64_t>(trials[2].config.at("lr_horizon")), 25);
+  EXPECT_EQ(std::get<std::int64_t>(trials[0].config.at("lr_horizon")), 0);  // 0 = the trial's epochs, kept
+  EXPECT_EQ(std::get<std::int64_t>(trials[1].config.at("train_images")), 2000);
+  EXPECT_EQ(std::get<std::string>(trials[1].config.at("attention")), "none");
+  EXPECT_NE(trials[0].hash, original[0].hash);  // a scaled run is a different sweep
+  EXPECT_EQ(overrides.to_string(), "--epochs-scale 0.5 --set train_images=2000 --set attention=none");
+}
+
+TEST(Overrides, EpochsNeverScaleBelowOne) {
+  auto trials = expand_text(kStudy);
+  Overrides overrides;
+  overrides.epochs_scale = 0.01;
+  apply_overrides(trials, overrides);
+  EXPECT_EQ(std::get<std::int64_t>(trials[0].config.at("epochs")), 1);
+}
+
+TEST(Overrides, ValuesAreCheckedLikeTheFiles) {
+  auto trials = expand_text(kStudy);
+  Overrides bad;
+  bad.set = {"lr=-1"};
+  EXPECT_EQ(error_of(trials, bad), "--set lr=-1: 'lr' must be > 0, not -1");
+  bad.set = {"atention=none"};
+  EXPECT_EQ(error_of(trials, bad), "--set atention=none: unknown key 'atention' (did you mean 'attention'?)");
+  bad.set = {"epochs"};
+  EXPECT_EQ(error_of(trials, bad), "--set epochs: expected KEY=VALUE");
+}
+
+TEST(Overrides, CollapsingAnAxisIsAnError) {
+  auto trials = expand_text(kStudy);
+  Overrides overrides;
+  overrides.set = {"seed=4"};
+  EXPECT_THAT(error_of(trials, overrides), HasSubstr("--set seed=4: makes trials a-0000 and a-0001 identical"));
+}
+
+}  // namespace
+}  // namespace aecnn::sweep
