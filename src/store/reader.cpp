@@ -130,7 +130,8 @@ ResultsContents read_results(const std::string& path) {
   contents.sweep_file = h5::read_string_attr(root, "sweep_file", path);
   contents.sweep_toml = h5::read_string_attr(root, "sweep_toml", path);
   contents.data_dir = h5::read_string_attr(root, "data_dir", path);
-  contents.overrides = h5::read_string_attr(root, "overrides", path);
+  // Files written before --set/--epochs-scale existed have no attribute: no overrides.
+  if (h5::has_attr(root, "overrides")) contents.overrides = h5::read_string_attr(root, "overrides", path);
 
   h5::Id trials = h5::open_group(root, "trials", path);
   for (const auto& id : h5::member_names(trials.get())) contents.trials.push_back(read_trial(trials.get(), id, path));

@@ -67,6 +67,7 @@ TrialConfig to_trial_config(const ConfigMap& config) {
   c.seed = get_int(config, "seed");
   c.train_images = get_int(config, "train_images");
   c.eval_images = get_int(config, "eval_images");
+  c.ranks = get_int(config, "ranks");
   return c;
 }
 

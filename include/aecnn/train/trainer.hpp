@@ -6,6 +6,7 @@
 #include <string>
 
 #include "aecnn/data/fashion_mnist.hpp"
+#include "aecnn/dist/communicator.hpp"
 #include "aecnn/sweep/trial_config.hpp"
 #include "aecnn/train/records.hpp"
 
@@ -20,12 +21,12 @@ class TrialError : public Error {
 /// Called after every epoch, e.g. to send the row to rank 0.
 using EpochCallback = std::function<void(const EpochRecord&)>;
 
-/// Holds one data set as tensors, split the study's way, and trains trials on it.
+/// Holds one data set as tensors on one device, split the study's way, and trains trials on it.
 class Trainer {
  public:
-  /// Converts the images to float tensors once and makes the train/validation split
-  /// (sklearn train_test_split, random_state 42, one sixth held out).
-  explicit Trainer(const data::FashionMnist& data);
+  /// Converts the images to float tensors once, on `device` ("cpu" or "cuda:N"), and makes the
+  /// train/validation split (sklearn train_test_split, random_state 42, one sixth held out).
+  explicit Trainer(const data::FashionMnist& data, const std::string& device = "cpu");
   ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
@@ -33,7 +34,17 @@ class Trainer {
   /// Trains `config` from scratch: Keras-initialised AE-CNN, Adam (eps 1e-7), cross-entropy on
   /// logits (+ L2), shuffled batches, validation after every epoch, test evaluation at the end.
   /// Deterministic for a given seed and thread count. Throws TrialError if the loss diverges.
-  TrialResult run(const sweep::TrialConfig& config, const EpochCallback& on_epoch = {});
+  ///
+  /// With a communicator of k > 1 ranks (all calling run() with the same config), the trial is
+  /// data-parallel (docs/data-parallel.md): the leader's initial weights are broadcast; each
+  /// global batch of `batch_size` images is split into k contiguous slices; the gradients are
+  /// summed with one fused all-reduce per step, weighted so the sum is the global batch's exact
+  /// gradient; BatchNorm uses each rank's own batch statistics (as PyTorch DDP) and the running
+  /// statistics are averaged before every evaluation; evaluations are sharded and summed. Every
+  /// rank returns the same history and metrics. An exception on one rank fails the trial on all
+  /// (PeerFailed on the others) without leaving any rank in a collective.
+  TrialResult run(const sweep::TrialConfig& config, const EpochCallback& on_epoch = {},
+                  dist::Communicator* comm = nullptr);
 
  private:
   struct Impl;

@@ -1,0 +1,22 @@
+#include "aecnn/error.hpp"
+#include "aecnn/train/device.hpp"
+
+namespace aecnn::train {
+
+std::string resolve_device(const std::string& requested, int local_rank) {
+  if (requested == "cpu") return "cpu";
+  if (requested != "auto" && requested != "cuda")
+    throw Error("--device must be auto, cpu or cuda, not '" + requested + "'");
+  if (!cuda_build()) {
+    if (requested == "auto") return "cpu";
+    cuda_reset_peak(0);  // throws the build's own explanation
+  }
+  const int gpus = cuda_device_count();
+  if (gpus == 0) {
+    if (requested == "auto") return "cpu";
+    throw Error("--device cuda: this LibTorch has CUDA, but no GPU is visible to this rank");
+  }
+  return "cuda:" + std::to_string(local_rank % gpus);
+}
+
+}  // namespace aecnn::train
