@@ -74,7 +74,7 @@ Table plan_table(const std::vector<sweep::TrialSpec>& trials, const std::string&
     if (trial.experiment != experiment) continue;
     std::vector<std::string> row = {trial.id, trial.hash};
     for (const auto& key : keys) row.push_back(cell(trial.config, key));
-    row.push_back("1");  // every trial trains on one worker rank
+    row.push_back(cell(trial.config, "ranks"));
     table.add_row(std::move(row));
   }
   return table;

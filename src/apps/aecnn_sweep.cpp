@@ -14,6 +14,7 @@
 #include "aecnn/store/writer.hpp"
 #include "aecnn/sweep/expand.hpp"
 #include "aecnn/sweep/overrides.hpp"
+#include "aecnn/train/device.hpp"
 #include "aecnn/train/trainer.hpp"
 
 namespace {
@@ -25,6 +26,7 @@ struct Options {
   std::string results = "results.h5";
   std::string data_dir;  ///< overrides the sweep's data_dir when set
   int threads = 0;       ///< 0: default_threads()
+  std::string device = "auto";
   bool dry_run = false;
   sweep::Overrides overrides;
 };
@@ -43,6 +45,23 @@ Plan make_plan(const Options& options) {
   return plan;
 }
 
+int most_ranks(const std::vector<sweep::TrialSpec>& trials) {
+  std::int64_t most = 1;
+  for (const auto& trial : trials) most = std::max(most, std::get<std::int64_t>(trial.config.at("ranks")));
+  return static_cast<int>(most);
+}
+
+// A trial asking for more workers than the job has would wait forever: refuse it up front.
+void check_ranks_fit(const std::vector<sweep::TrialSpec>& trials, int workers, bool serial) {
+  for (const auto& trial : trials) {
+    const auto ranks = std::get<std::int64_t>(trial.config.at("ranks"));
+    if (ranks > workers)
+      throw Error(trial.id + " needs " + std::to_string(ranks) + " worker ranks, but this job has " +
+                  std::to_string(workers) + (serial ? " (no mpirun)" : "") + "; start at least " +
+                  std::to_string(ranks + 1) + " MPI ranks (rank 0 schedules)");
+  }
+}
+
 void print_error(const std::exception& error) {
   std::fprintf(stderr, "aecnn-sweep: error: %s\n", error.what());
 }
@@ -53,9 +72,10 @@ int dry_run(const Options& options) {
     const auto table = analysis::plan_table(plan.trials, experiment);
     std::printf("experiment %s: %zu trial(s)\n%s\n", experiment.c_str(), table.rows(), table.to_text().c_str());
   }
-  std::printf("%zu trials in %zu experiment(s), 1 worker rank each; sweep hash %s; data: %s (present)\n",
-              plan.trials.size(), plan.spec.experiments.size(), sweep::sweep_hash(plan.spec, plan.trials).c_str(),
-              plan.spec.data_dir.c_str());
+  std::printf("%zu trials in %zu experiment(s), %d worker rank(s) at most per trial, so at least %d MPI ranks; "
+              "sweep hash %s; data: %s (present)\n",
+              plan.trials.size(), plan.spec.experiments.size(), most_ranks(plan.trials), most_ranks(plan.trials) + 1,
+              sweep::sweep_hash(plan.spec, plan.trials).c_str(), plan.spec.data_dir.c_str());
   return kExitOk;
 }
 
@@ -71,6 +91,8 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
         options.results, store::SweepInfo{plan->spec.name, sweep::sweep_hash(plan->spec, plan->trials),
                                           plan->spec.file, plan->spec.text, plan->spec.data_dir,
                                           options.overrides.to_string()});
+    check_ranks_fit(plan->trials, std::max(1, world.size() - 1), world.size() == 1);
+    if (options.device == "cuda" && !train::cuda_build()) train::resolve_device("cuda", 0);  // the build's own error
     const auto done = writer->done_trials();
     for (const auto& trial : plan->trials) {
       if (done.count(trial.id)) ++already_done;
@@ -91,9 +113,10 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
   std::fflush(stdout);
 
   sched::TrialLog log(*writer, plan->trials, already_done);
+  sched::Utilisation utilisation;
   try {
-    if (world.size() == 1) sched::run_serial(plan->trials, to_run, plan->spec.data_dir, log);
-    else sched::run_scheduler(world, plan->trials, to_run, plan->spec.data_dir, log);
+    if (world.size() == 1) sched::run_serial(plan->trials, to_run, plan->spec.data_dir, options.device, log);
+    else utilisation = sched::run_scheduler(world, plan->trials, to_run, plan->spec.data_dir, options.device, log);
   } catch (const Error& error) {
     // A results file that cannot be written is fatal; the workers cannot be stopped cleanly.
     print_error(error);
@@ -101,6 +124,9 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
     return error.exit_code();
   }
   log.print_summary();
+  if (utilisation.available_rank_seconds > 0)
+    std::printf("worker utilisation: %.1f%% (%.0f busy rank-seconds of %.0f available)\n",
+                100 * utilisation.fraction(), utilisation.busy_rank_seconds, utilisation.available_rank_seconds);
   return log.failures().empty() ? kExitOk : kExitTrialsFailed;
 }
 
@@ -116,6 +142,10 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", options.data_dir, "Fashion-MNIST folder, overriding the sweep's data_dir");
   app.add_option("--threads", options.threads, "compute threads per training rank (default: cores / trainers on the node)")
       ->check(CLI::PositiveNumber);
+  app.add_option("--device", options.device,
+                 "auto (a GPU when there is one), cpu, or cuda: each worker binds to GPU local_rank % GPUs")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
   app.add_flag("--dry-run", options.dry_run, "print the expanded trials and check the data; train nothing");
   app.add_option("--set", options.overrides.set,
                  "KEY=VALUE for every trial, e.g. --set train_images=2000 (repeatable; a quick look)");
@@ -142,6 +172,7 @@ int main(int argc, char** argv) {
   boost::mpi::environment env(argc, argv, /*abort_on_exception=*/false);
   boost::mpi::communicator world;
   aecnn::train::set_compute_threads(options.threads > 0 ? options.threads : aecnn::sched::default_threads(world));
+  const int local_rank = aecnn::sched::node_local_rank(world);  // collective: every rank, before roles split
 
   if (world.rank() == 0) {
     bool setup_ok = true;
@@ -150,6 +181,6 @@ int main(int argc, char** argv) {
   bool setup_ok = false;
   boost::mpi::broadcast(world, setup_ok, 0);
   if (!setup_ok) return aecnn::kExitBadInput;
-  aecnn::sched::run_worker(world);
+  aecnn::sched::run_worker(world, local_rank);
   return aecnn::kExitOk;
 }

@@ -55,5 +55,47 @@ TEST(Policy, ATrialNeedingSeveralWorkersWaitsUntilThatManyAreFree) {
   EXPECT_THAT(gang->workers, ElementsAre(1, 2));
 }
 
+TEST(Policy, SmallTrialsBackfillWhileAGangWaits) {
+  // Trial 0 takes worker 1; trial 1 needs both workers and waits; trial 2 fits worker 2.
+  Policy policy({0, 1, 2}, {1, 2, 1}, {1, 2});
+  ASSERT_TRUE(policy.next());
+  auto backfilled = policy.next();
+  ASSERT_TRUE(backfilled);
+  EXPECT_EQ(backfilled->trial, 2);
+  EXPECT_THAT(backfilled->workers, ElementsAre(2));
+}
+
+TEST(Policy, AWaitingGangIsNeverStarved) {
+  // Worker 1 runs a long trial 0; trial 1 needs 2 workers; a stream of 1-worker trials follows.
+  // With max_backfill 2, two of them may start on worker 2; then worker 2 is held for the gang.
+  Policy policy({0, 1, 2, 3, 4, 5}, {1, 2, 1, 1, 1, 1}, {1, 2}, /*max_backfill=*/2);
+  ASSERT_EQ(policy.next()->trial, 0);
+  ASSERT_EQ(policy.next()->trial, 2);
+  policy.trial_ended(2);
+  ASSERT_EQ(policy.next()->trial, 3);
+  policy.trial_ended(3);
+  EXPECT_FALSE(policy.next());  // budget spent: worker 2 waits for the gang
+  policy.trial_ended(0);
+  auto gang = policy.next();
+  ASSERT_TRUE(gang);
+  EXPECT_EQ(gang->trial, 1);
+  EXPECT_THAT(gang->workers, ElementsAre(1, 2));
+  policy.trial_ended(1);
+  EXPECT_EQ(policy.next()->trial, 4);  // a new wait, a new budget
+}
+
+TEST(Policy, DefaultBackfillBudgetIsOnePerWorker) {
+  Policy policy({0, 1, 2, 3, 4, 5, 6}, {1, 3, 1, 1, 1, 1, 1}, {1, 2, 3});
+  ASSERT_EQ(policy.next()->trial, 0);  // worker 1
+  int backfills = 0;
+  for (int round = 0; round < 6; ++round) {
+    auto d = policy.next();
+    if (!d) break;
+    ++backfills;
+    policy.trial_ended(d->trial);
+  }
+  EXPECT_EQ(backfills, 3);
+}
+
 }  // namespace
 }  // namespace aecnn::sched

@@ -1,9 +1,13 @@
 #pragma once
 // The scheduler's wire protocol. Rank 0 is the scheduler; ranks 1..N-1 are workers.
 //  1. Rank 0 parses the sweep and opens results.h5, then broadcasts whether setup succeeded.
-//  2. Rank 0 sends kAssign{trial} to a free worker; the worker trains it.
-//  3. The worker sends kEpoch after every epoch, then kDone{result} or kFailed{message}.
-//  4. Rank 0 commits each message to results.h5 as it arrives, and assigns the next trial.
+//  2. Rank 0 sends kAssign{trial, group} to each worker of the trial's group (one worker, or k for
+//     a data-parallel trial; group.front() leads). The group's members make a communicator among
+//     themselves alone and train the trial together.
+//  3. The leader sends kEpoch after every epoch, then kDone{result} or kFailed{message}; every
+//     other member sends kReleased when it is done with the trial, failed or not.
+//  4. Rank 0 commits each message to results.h5 as it arrives; once all of a trial's workers have
+//     reported, they are free and the next trials are assigned.
 //  5. When no trial is left, rank 0 sends kStop to every worker; all ranks finalise.
 // Messages are Boost.Serialization archives; the structs below are their whole content.
 #include <boost/serialization/string.hpp>
@@ -15,12 +19,14 @@
 
 namespace aecnn::sched {
 
-enum Tag : int { kAssign = 1, kStop = 2, kEpoch = 3, kDone = 4, kFailed = 5 };
+enum Tag : int { kAssign = 1, kStop = 2, kEpoch = 3, kDone = 4, kFailed = 5, kReleased = 6 };
 
 struct Assignment {
   int trial = 0;  ///< index into the scheduler's trial list
   std::string trial_id;
   std::string data_dir;
+  std::string device;      ///< as requested: auto, cpu or cuda; each worker resolves its own GPU
+  std::vector<int> group;  ///< world ranks that train the trial; group.front() leads
   sweep::TrialConfig config;
 };
 
@@ -37,6 +43,14 @@ struct DoneReport {
 struct FailedReport {
   int trial = 0;
   std::string message;
+  bool own = true;  ///< false: this rank only stopped because another rank of the trial failed
+};
+
+/// A non-leading member of a trial's group is done with it.
+struct ReleasedReport {
+  int trial = 0;
+  bool failed = false;
+  std::string message;  ///< this rank's own error, if it had one
 };
 
 }  // namespace aecnn::sched
@@ -47,7 +61,7 @@ namespace boost::serialization {
 template <class Archive>
 void serialize(Archive& ar, aecnn::sweep::TrialConfig& c, unsigned) {
   ar & c.attention & c.channel_ratio & c.batch_size & c.epochs & c.lr & c.schedule & c.lr_horizon;
-  ar & c.conv_dropout & c.fc_dropout & c.l2 & c.patience & c.seed & c.train_images & c.eval_images;
+  ar & c.conv_dropout & c.fc_dropout & c.l2 & c.patience & c.seed & c.train_images & c.eval_images & c.ranks;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::train::EpochRecord& r, unsigned) {
@@ -64,7 +78,7 @@ void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::Assignment& a, unsigned) {
-  ar & a.trial & a.trial_id & a.data_dir & a.config;
+  ar & a.trial & a.trial_id & a.data_dir & a.device & a.group & a.config;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::EpochReport& m, unsigned) {
@@ -76,7 +90,11 @@ void serialize(Archive& ar, aecnn::sched::DoneReport& m, unsigned) {
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::FailedReport& m, unsigned) {
-  ar & m.trial & m.message;
+  ar & m.trial & m.message & m.own;
+}
+template <class Archive>
+void serialize(Archive& ar, aecnn::sched::ReleasedReport& m, unsigned) {
+  ar & m.trial & m.failed & m.message;
 }
 
 }  // namespace boost::serialization

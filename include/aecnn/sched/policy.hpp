@@ -1,7 +1,12 @@
 #pragma once
 // Which trial goes to which workers: a pure state machine, fed events, tested without MPI.
-// Dispatch is dynamic: whichever workers are free take the next trial in queue order. A trial
-// names how many workers it needs (1 for now), so a data-parallel trial can later take several.
+//
+// Dispatch is dynamic: free workers take the next trial in queue order. A trial needing k
+// workers (a gang, for data parallelism) starts only when k are free at once. While the head of
+// the queue waits for its gang, later trials that fit the free workers are started in its place
+// (backfilling, so workers do not idle) -- but at most `max_backfill` of them per wait. After
+// that, freed workers are held for the head until its gang is complete. Every running trial
+// ends, so a waiting gang starts after finitely many events: it is never starved.
 #include <deque>
 #include <optional>
 #include <set>
@@ -17,12 +22,14 @@ struct Dispatch {
 
 class Policy {
  public:
-  /// `workers_needed[i]` is how many workers trial i needs; `trials` lists the ones to run, in order.
-  Policy(std::vector<int> trials, std::vector<int> workers_needed, const std::vector<int>& worker_ranks);
+  /// `workers_needed[i]` is how many workers trial i needs; `trials` lists the ones to run, in
+  /// order. `max_backfill` bounds the trials started past a waiting gang (default: one per worker).
+  Policy(std::vector<int> trials, std::vector<int> workers_needed, const std::vector<int>& worker_ranks,
+         std::size_t max_backfill = static_cast<std::size_t>(-1));
 
   /// The next dispatch the free workers allow, or nothing. Marks those workers busy.
   std::optional<Dispatch> next();
-  /// The trial on `worker` ended (done or failed): its workers are free again.
+  /// The trial's workers are free again (it finished or failed on all of them).
   void trial_ended(int trial);
 
   bool all_done() const { return queue_.empty() && running_.empty(); }
@@ -30,10 +37,14 @@ class Policy {
   std::size_t running() const { return running_.size(); }
 
  private:
+  Dispatch start(std::deque<int>::iterator position);
+
   std::deque<int> queue_;
   std::vector<int> workers_needed_;
   std::set<int> free_;
   std::vector<Dispatch> running_;
+  std::size_t max_backfill_;
+  std::size_t backfilled_ = 0;  ///< trials started past the current head while it waits
 };
 
 }  // namespace aecnn::sched
