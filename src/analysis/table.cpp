@@ -47,6 +47,49 @@ std::string Table::to_text() const {
   return text;
 }
 
+std::string Table::to_markdown() const {
+  auto line = [](const std::vector<std::string>& cells) {
+    std::string text = "|";
+    for (const auto& cell : cells) {
+      std::string escaped;
+      for (char c : cell) escaped += c == '|' ? std::string("\\|") : std::string(1, c);
+      text += " " + escaped + " |";
+    }
+    return text + "\n";
+  };
+  std::string text = line(header_) + "|";
+  for (std::size_t c = 0; c < header_.size(); ++c) text += "---|";
+  text += "\n";
+  for (const auto& row : rows_) text += line(row);
+  return text;
+}
+
+std::string Table::to_csv() const {
+  auto line = [](const std::vector<std::string>& cells) {
+    std::string text;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      if (c > 0) text += ",";
+      if (cells[c].find_first_of(",\"\n") == std::string::npos) {
+        text += cells[c];
+        continue;
+      }
+      text += '"';
+      for (char ch : cells[c]) text += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      text += '"';
+    }
+    return text + "\n";
+  };
+  std::string text = line(header_);
+  for (const auto& row : rows_) text += line(row);
+  return text;
+}
+
+std::string Table::format(const std::string& format) const {
+  if (format == "markdown") return to_markdown();
+  if (format == "csv") return to_csv();
+  return to_text();
+}
+
 std::string fixed(double value, int decimals) {
   char text[64];
   std::snprintf(text, sizeof text, "%.*f", decimals, value);

@@ -16,6 +16,12 @@ class Table {
 
   /// Columns separated by two spaces, text left-aligned, numbers right-aligned.
   std::string to_text() const;
+  /// A GitHub-flavoured Markdown table ('|' in cells escaped).
+  std::string to_markdown() const;
+  /// RFC 4180 CSV: cells with commas, quotes or newlines quoted, quotes doubled.
+  std::string to_csv() const;
+  /// to_text, to_markdown or to_csv by name ("text", "markdown", "csv").
+  std::string format(const std::string& format) const;
 
  private:
   std::vector<std::string> header_;

@@ -1,0 +1,40 @@
+#pragma once
+// An experiment's results aggregated over seeds: trials that differ only in `seed` form one
+// setting; each setting gets mean, sd and 95% interval of what the study reports; the best
+// setting is compared with the runner-up by Welch's t-test, and the verdict says whether the
+// lead is larger than the seed-to-seed noise. Nothing here is fixed text: all comes from the file.
+#include <string>
+#include <vector>
+
+#include "aecnn/analysis/statistics.hpp"
+#include "aecnn/analysis/table.hpp"
+#include "aecnn/store/reader.hpp"
+
+namespace aecnn::analysis {
+
+/// One setting of an experiment's varying keys (seed aside) and its done trials' figures.
+struct Setting {
+  std::string label;  ///< "attention=both, lr=0.001"; the experiment's name when nothing varies
+  std::vector<const store::TrialRecord*> trials;  ///< done trials, one per seed
+  Summary val_accuracy;   ///< of the final model (the restored best epoch under early stopping)
+  Summary val_loss;
+  Summary train_val_gap;  ///< train accuracy in inference mode minus val accuracy
+  Summary test_accuracy;
+  Summary epoch_seconds;  ///< mean seconds per epoch of each trial
+  Summary peak_memory_mib;
+  long long params = 0;
+  std::vector<double> val_accuracy_values;  ///< per seed, for the tests between settings
+};
+
+/// The settings of `experiment` in order of first appearance, over its done trials.
+std::vector<Setting> settings_of(const store::ResultsContents& results, const std::string& experiment);
+
+/// One row per setting: n, val accuracy mean +- sd [95% CI], val loss, gap, test accuracy,
+/// s/epoch, peak MiB, parameters.
+Table settings_table(const std::vector<Setting>& settings);
+
+/// The best setting by mean val accuracy and whether its lead over the runner-up exceeds the
+/// seed-to-seed noise (Welch's t-test, two-sided, alpha 0.05), in one or two sentences.
+std::string conclusion(const std::string& experiment, const std::vector<Setting>& settings);
+
+}  // namespace aecnn::analysis

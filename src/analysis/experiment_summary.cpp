@@ -1,0 +1,115 @@
+#include "aecnn/analysis/experiment_summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace aecnn::analysis {
+namespace {
+
+// The val accuracy and loss of the model a trial ended with: the restored best epoch under
+// early stopping, else the last epoch.
+const train::EpochRecord& final_epoch(const store::TrialRecord& trial) {
+  const auto& r = *trial.result;
+  if (r.restored_best && r.best_epoch >= 1 && r.best_epoch <= static_cast<int>(trial.history.size()))
+    return trial.history[static_cast<std::size_t>(r.best_epoch - 1)];
+  return trial.history.back();
+}
+
+std::string label_of(const store::TrialRecord& trial) {
+  std::string label;
+  for (const auto& key : trial.varying) {
+    if (key == "seed") continue;
+    auto it = trial.config.find(key);
+    if (it == trial.config.end()) continue;
+    label += (label.empty() ? "" : ", ") + key + "=" + sweep::to_display(it->second);
+  }
+  return label.empty() ? trial.experiment : label;
+}
+
+std::string mean_sd(const Summary& s, int decimals) {
+  if (s.n == 0 || std::isnan(s.mean)) return "-";
+  if (s.n < 2 || std::isnan(s.sd)) return fixed(s.mean, decimals);
+  return fixed(s.mean, decimals) + " +- " + fixed(s.sd, decimals);
+}
+
+std::string interval(const Summary& s, int decimals) {
+  if (s.n < 2 || std::isnan(s.ci_low)) return "-";
+  return "[" + fixed(s.ci_low, decimals) + ", " + fixed(s.ci_high, decimals) + "]";
+}
+
+std::string p_value(double p) {
+  char text[32];
+  std::snprintf(text, sizeof text, p < 0.001 ? "%.1e" : "%.3f", p);
+  return text;
+}
+
+}  // namespace
+
+std::vector<Setting> settings_of(const store::ResultsContents& results, const std::string& experiment) {
+  std::vector<Setting> settings;
+  for (const auto& trial : results.trials) {
+    if (trial.experiment != experiment || !trial.result || trial.history.empty()) continue;
+    const std::string label = label_of(trial);
+    auto it = std::find_if(settings.begin(), settings.end(), [&](const Setting& s) { return s.label == label; });
+    if (it == settings.end()) it = settings.insert(settings.end(), Setting{label, {}, {}, {}, {}, {}, {}, {}, 0, {}});
+    it->trials.push_back(&trial);
+  }
+  for (auto& s : settings) {
+    std::vector<double> val_loss, gap, test, seconds, memory;
+    for (const auto* trial : s.trials) {
+      const auto& final = final_epoch(*trial);
+      const auto& r = *trial->result;
+      s.val_accuracy_values.push_back(final.val_accuracy);
+      val_loss.push_back(final.val_loss);
+      gap.push_back(r.train_eval_accuracy - final.val_accuracy);
+      test.push_back(r.test_accuracy);
+      double total = 0;
+      for (const auto& e : trial->history) total += e.epoch_seconds;
+      seconds.push_back(total / static_cast<double>(trial->history.size()));
+      if (r.peak_memory_bytes > 0) memory.push_back(static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0));
+      s.params = r.params_total;
+    }
+    s.val_accuracy = summarize(s.val_accuracy_values);
+    s.val_loss = summarize(val_loss);
+    s.train_val_gap = summarize(gap);
+    s.test_accuracy = summarize(test);
+    s.epoch_seconds = summarize(seconds);
+    s.peak_memory_mib = summarize(memory);
+  }
+  return settings;
+}
+
+Table settings_table(const std::vector<Setting>& settings) {
+  Table table({"setting", "n", "val_acc", "val_acc 95% CI", "val_loss", "train-val gap", "test_acc", "s/epoch",
+               "peak MiB", "params"});
+  for (const auto& s : settings)
+    table.add_row({s.label, std::to_string(s.trials.size()), mean_sd(s.val_accuracy, 4), interval(s.val_accuracy, 4),
+                   mean_sd(s.val_loss, 4), mean_sd(s.train_val_gap, 4), mean_sd(s.test_accuracy, 4),
+                   mean_sd(s.epoch_seconds, 1), mean_sd(s.peak_memory_mib, 0), std::to_string(s.params)});
+  return table;
+}
+
+std::string conclusion(const std::string& experiment, const std::vector<Setting>& settings) {
+  if (settings.empty()) return experiment + ": no finished trials yet.";
+  std::vector<const Setting*> ranked;
+  for (const auto& s : settings) ranked.push_back(&s);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const Setting* a, const Setting* b) { return a->val_accuracy.mean > b->val_accuracy.mean; });
+  const Setting& best = *ranked[0];
+  std::string text = experiment + ": best " + best.label + ", val accuracy " + mean_sd(best.val_accuracy, 4) +
+                     " over " + std::to_string(best.trials.size()) + " seed(s)";
+  if (ranked.size() == 1) return text + " (the only setting).";
+  const Setting& second = *ranked[1];
+  text += "; runner-up " + second.label + " " + mean_sd(second.val_accuracy, 4) + ". ";
+  const auto test = welch_t_test(best.val_accuracy_values, second.val_accuracy_values);
+  if (!test)
+    return text + "Not testable: a setting has fewer than 2 seeds, so the lead cannot be told from seed noise.";
+  if (test->p < 0.05)
+    return text + "The lead of " + fixed(best.val_accuracy.mean - second.val_accuracy.mean, 4) +
+           " is larger than the seed-to-seed noise (Welch's t-test, p = " + p_value(test->p) + ").";
+  return text + "Not distinguishable: the lead of " + fixed(best.val_accuracy.mean - second.val_accuracy.mean, 4) +
+         " is within seed-to-seed noise (Welch's t-test, p = " + p_value(test->p) + ").";
+}
+
+}  // namespace aecnn::analysis
