@@ -1,47 +1,99 @@
-// aecnn-analyze: reads results.h5 and prints what the sweep found.
-//   aecnn-analyze results.h5
+// aecnn-analyze: reads results.h5 and says what the sweep found.
+//   aecnn-analyze results.h5                 tables and verdicts on the terminal
+//   aecnn-analyze results.h5 -o report/      the same in report/report.md, with figures and CSVs
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 #include "aecnn/analysis/experiment_summary.hpp"
+#include "aecnn/analysis/figures.hpp"
 #include "aecnn/analysis/trial_table.hpp"
 #include "aecnn/store/reader.hpp"
 
+namespace {
+
+using namespace aecnn;
+
+std::string header(const std::string& path, const store::ResultsContents& results) {
+  int done = 0, failed = 0, running = 0;
+  for (const auto& trial : results.trials) {
+    done += trial.status == store::kStatusDone;
+    failed += trial.status == store::kStatusFailed;
+    running += trial.status == store::kStatusRunning;
+  }
+  std::string text = path + ": sweep '" + results.sweep_name + "' (" + results.sweep_file + "), data " + results.data_dir;
+  if (!results.overrides.empty()) text += ", with " + results.overrides;
+  return text + "\n" + std::to_string(results.trials.size()) + " trials recorded: " + std::to_string(done) + " done, " +
+         std::to_string(running) + " running or interrupted, " + std::to_string(failed) + " failed\n";
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path);
+  if (!(out << text)) throw Error(path.string() + ": cannot write");
+}
+
+// report.md with every experiment's tables, verdict and figures; CSVs of the tables beside it.
+void write_report(const std::string& path, const store::ResultsContents& results, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  std::string md = "# Results of sweep '" + results.sweep_name + "'\n\n```\n" + header(path, results) + "```\n\n";
+  md += "Every number here is read from `" + path + "`. Settings are trials that differ only in seed; " +
+        "intervals are 95% confidence intervals of the mean over seeds (Student's t); verdicts compare the " +
+        "best setting with the runner-up by Welch's t-test (two-sided, alpha 0.05). The final model of a " +
+        "trial with early stopping is its restored best epoch.\n\n";
+  for (const auto& experiment : analysis::experiments_of(results)) {
+    const auto settings = analysis::settings_of(results, experiment);
+    const auto trials = analysis::trial_table(results, experiment);
+    const auto summary = analysis::settings_table(settings);
+    write_file(std::filesystem::path(dir) / (experiment + "-trials.csv"), trials.to_csv());
+    write_file(std::filesystem::path(dir) / (experiment + "-settings.csv"), summary.to_csv());
+    md += "## " + experiment + "\n\n" + analysis::conclusion(experiment, settings) + "\n\n" + summary.to_markdown() + "\n";
+    for (const auto& figure : analysis::write_figures(dir, experiment, settings))
+      md += "![" + figure + "](" + figure + ".png)\n\n";
+    md += "<details><summary>trials</summary>\n\n" + trials.to_markdown() + "\n</details>\n\n";
+  }
+  write_file(std::filesystem::path(dir) / "report.md", md);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  std::string path, format = "text";
-  CLI::App app{"Prints what an aecnn-sweep results file holds, per experiment: its trials; its settings\n"
+  std::string path, format = "text", out_dir;
+  CLI::App app{"Says what an aecnn-sweep results file holds, per experiment: its trials; its settings\n"
                "aggregated over seeds (mean +- sd, 95% interval); and which setting is best, and whether\n"
                "its lead is larger than the seed-to-seed noise (Welch's t-test). Works on finished,\n"
-               "running and failed sweeps."};
+               "running and failed sweeps. With -o, also the figures (PNG, SVG, data, gnuplot script)\n"
+               "and report.md."};
   app.add_option("results", path, "results file written by aecnn-sweep")->required();
-  app.add_option("--format", format, "table format")->check(CLI::IsMember({"text", "markdown", "csv"}))->capture_default_str();
+  app.add_option("--format", format, "table format on the terminal")
+      ->check(CLI::IsMember({"text", "markdown", "csv"}))
+      ->capture_default_str();
+  app.add_option("-o,--output", out_dir, "folder for report.md, the figures and the tables as CSV");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    const auto results = aecnn::store::read_results(path);
-    int done = 0, failed = 0, running = 0;
-    for (const auto& trial : results.trials) {
-      done += trial.status == aecnn::store::kStatusDone;
-      failed += trial.status == aecnn::store::kStatusFailed;
-      running += trial.status == aecnn::store::kStatusRunning;
-    }
-    std::printf("%s: sweep '%s' (%s), data %s\n%zu trials recorded: %d done, %d running or interrupted, %d failed\n\n",
-                path.c_str(), results.sweep_name.c_str(), results.sweep_file.c_str(), results.data_dir.c_str(),
-                results.trials.size(), done, running, failed);
-    for (const auto& experiment : aecnn::analysis::experiments_of(results)) {
-      const auto settings = aecnn::analysis::settings_of(results, experiment);
+    const auto results = store::read_results(path);
+    std::printf("%s\n", header(path, results).c_str());
+    for (const auto& experiment : analysis::experiments_of(results)) {
+      const auto settings = analysis::settings_of(results, experiment);
       std::printf("experiment %s: trials\n%s\n", experiment.c_str(),
-                  aecnn::analysis::trial_table(results, experiment).format(format).c_str());
+                  analysis::trial_table(results, experiment).format(format).c_str());
       std::printf("experiment %s: settings over seeds\n%s\n%s\n\n", experiment.c_str(),
-                  aecnn::analysis::settings_table(settings).format(format).c_str(),
-                  aecnn::analysis::conclusion(experiment, settings).c_str());
+                  analysis::settings_table(settings).format(format).c_str(),
+                  analysis::conclusion(experiment, settings).c_str());
     }
     for (const auto& trial : results.trials)
-      if (trial.status == aecnn::store::kStatusFailed)
-        std::printf("\n%s failed: %s\n", trial.id.c_str(), trial.error.c_str());
-    return aecnn::kExitOk;
-  } catch (const aecnn::Error& error) {
+      if (trial.status == store::kStatusFailed) std::printf("%s failed: %s\n", trial.id.c_str(), trial.error.c_str());
+    if (!out_dir.empty()) {
+      write_report(path, results, out_dir);
+      std::printf("report: %s/report.md\n", out_dir.c_str());
+    }
+    return kExitOk;
+  } catch (const Error& error) {
     std::fprintf(stderr, "aecnn-analyze: error: %s\n", error.what());
     return error.exit_code();
+  } catch (const std::filesystem::filesystem_error& error) {
+    std::fprintf(stderr, "aecnn-analyze: error: %s\n", error.what());
+    return kExitBadInput;
   }
 }

@@ -14,4 +14,8 @@ grep -q "2 of 3 trials done, 1 failed" "$work/run.log" || exit 1
 grep -q "failed: diverge-0001: training loss became" "$work/run.log" || exit 1
 /usr/bin/python3 "$src/tests/integration/check_results.py" "$work/r.h5" --done 2 --failed 1 --epochs 1 || exit 1
 "$build/aecnn-analyze" "$work/r.h5" | grep -Eq "^diverge-0001 +failed" || exit 1
+# A file with a failed trial still gets its report; lr is numeric: the by_lr panels appear.
+"$build/aecnn-analyze" "$work/r.h5" -o "$work/report" >/dev/null || exit 1
+/usr/bin/python3 "$src/tests/integration/check_report.py" "$work/r.h5" "$work/report" diverge-val_accuracy \
+  diverge-curves_loss diverge-lr diverge-by_lr diverge-confusion || exit 1
 echo "sweep_failure: ok"

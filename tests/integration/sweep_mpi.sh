@@ -20,6 +20,11 @@ for id in tiny-0000 tiny-0001 tiny-0002 tiny-0003; do
   grep -Eq "^$id +done +(none|both) +[01] +2 +0\.[0-9]{4}" "$work/analyze.log"
 done
 
+# The report: every figure valid, the settings tables equal to what h5py computes from the file.
+"$build/aecnn-analyze" "$work/r.h5" -o "$work/report" >/dev/null
+/usr/bin/python3 "$src/tests/integration/check_report.py" "$work/r.h5" "$work/report" tiny-val_accuracy \
+  tiny-curves_accuracy tiny-curves_loss tiny-params tiny-confusion tiny-per_class
+
 # The same sweep again resumes the file: nothing left to train, nothing rewritten.
 before=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(sorted((n, f['trials'][n].attrs['finished']) for n in f['trials']))" "$work/r.h5")
 "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" | tee "$work/resume.log"

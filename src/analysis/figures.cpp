@@ -1,0 +1,236 @@
+#include "aecnn/analysis/figures.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "aecnn/data/fashion_mnist.hpp"
+#include "aecnn/error.hpp"
+
+namespace aecnn::analysis {
+namespace {
+
+std::string quoted(const std::string& text) {
+  std::string q = "\"";
+  for (char c : text) q += (c == '"' ? std::string("\\\"") : std::string(1, c));
+  return q + "\"";
+}
+
+// One figure: its data file, its script, and the two terminals it is drawn on.
+class Figure {
+ public:
+  Figure(std::string dir, std::string name) : dir_(std::move(dir)), name_(std::move(name)) {}
+  std::ostringstream data, script;
+
+  /// Writes <name>.dat and <name>.gp and runs gnuplot in `dir`. `size` is "W,H" in pixels.
+  std::string draw(const std::string& size = "900,560") {
+    std::ofstream(dir_ + "/" + name_ + ".dat") << data.str();
+    std::ofstream gp(dir_ + "/" + name_ + ".gp");
+    gp << "# Redraw with: gnuplot " << name_ << ".gp (in this folder). Data: " << name_ << ".dat\n"
+       << "set datafile separator '\\t'\nset key outside right top\nset grid ytics\n"
+       << "set terminal pngcairo size " << size << " font 'sans,10'\nset output '" << name_ << ".png'\n"
+       << script.str() << "\nset terminal svg size " << size << " font 'sans,10'\nset output '" << name_
+       << ".svg'\nreplot\nunset output\n";
+    gp.close();
+    const std::string command = "cd " + quoted(dir_) + " && gnuplot " + quoted(name_ + ".gp") + " 2>" +
+                                quoted(name_ + ".gnuplot.log");
+    if (std::system(command.c_str()) != 0)
+      throw Error(dir_ + "/" + name_ + ".gp: gnuplot failed (is gnuplot installed? see " + name_ + ".gnuplot.log)");
+    std::remove((dir_ + "/" + name_ + ".gnuplot.log").c_str());
+    return name_;
+  }
+
+ private:
+  std::string dir_, name_;
+};
+
+double sd_or_zero(const Summary& s) { return std::isnan(s.sd) ? 0.0 : s.sd; }
+
+// Per-epoch mean, min and max of a history column over a setting's seeds (trials of different
+// length, as with early stopping, contribute to the epochs they ran).
+struct Band {
+  std::vector<double> mean, low, high;
+};
+template <typename Column>
+Band band(const Setting& s, Column column) {
+  std::size_t epochs = 0;
+  for (const auto* t : s.trials) epochs = std::max(epochs, t->history.size());
+  Band b;
+  for (std::size_t e = 0; e < epochs; ++e) {
+    double sum = 0, low = 1e300, high = -1e300;
+    int n = 0;
+    for (const auto* t : s.trials) {
+      if (e >= t->history.size()) continue;
+      const double v = column(t->history[e]);
+      sum += v, low = std::min(low, v), high = std::max(high, v), ++n;
+    }
+    b.mean.push_back(sum / n), b.low.push_back(low), b.high.push_back(high);
+  }
+  return b;
+}
+
+// The one varying key (seed aside) whose values are all numbers, if there is exactly one.
+std::string numeric_key(const std::vector<Setting>& settings) {
+  std::set<std::string> keys;
+  for (const auto& s : settings)
+    for (const auto* t : s.trials)
+      for (const auto& k : t->varying)
+        if (k != "seed") keys.insert(k);
+  if (keys.size() != 1) return "";
+  const std::string key = *keys.begin();
+  for (const auto& s : settings)
+    for (const auto* t : s.trials)
+      if (std::holds_alternative<std::string>(t->config.at(key))) return "";
+  return key;
+}
+
+std::string bars(const std::string& dir, const std::string& name, const std::string& title, const std::string& ylabel,
+                 const std::vector<Setting>& settings, const std::vector<std::pair<double, double>>& values) {
+  Figure f(dir, name);
+  f.data << "# setting\tmean\tsd\n";
+  for (std::size_t i = 0; i < settings.size(); ++i)
+    f.data << settings[i].label << "\t" << values[i].first << "\t" << values[i].second << "\n";
+  f.script << "set title " << quoted(title) << "\nset ylabel " << quoted(ylabel) << "\nunset key\n"
+           << "set style fill solid 0.6 border -1\nset boxwidth 0.6\nset xtics rotate by -25\n"
+           << "set yrange [0:*]\n"
+           << "plot '" << name << ".dat' using 0:2:xtic(1) with boxes lc rgb '#4477aa', "
+           << "'' using 0:2:3 with yerrorbars lc rgb 'black' pt 0 lw 1.5, "
+           << "'' using 0:2:(sprintf('%.4g', $2)) with labels offset 0,1 notitle\n";
+  return f.draw();
+}
+
+}  // namespace
+
+std::vector<std::string> write_figures(const std::string& dir, const std::string& experiment,
+                                       const std::vector<Setting>& settings) {
+  std::vector<std::string> names;
+  if (settings.empty()) return names;
+  const std::string prefix = experiment + "-";
+
+  // Val accuracy per setting, with sd over seeds.
+  std::vector<std::pair<double, double>> accuracy;
+  for (const auto& s : settings) accuracy.emplace_back(s.val_accuracy.mean, sd_or_zero(s.val_accuracy));
+  names.push_back(bars(dir, prefix + "val_accuracy", experiment + ": validation accuracy of the final model (mean, sd over seeds)",
+                       "val accuracy", settings, accuracy));
+
+  // Train and val accuracy and loss per epoch: mean line, min-max band over seeds.
+  for (const std::string metric : {"accuracy", "loss"}) {
+    Figure f(dir, prefix + "curves_" + metric);
+    f.data << "# blocks per setting; columns: epoch, train mean, train min, train max, val mean, val min, val max\n";
+    for (const auto& s : settings) {
+      const bool acc = metric == "accuracy";
+      const Band train = band(s, [&](const train::EpochRecord& r) { return acc ? r.accuracy : r.loss; });
+      const Band val = band(s, [&](const train::EpochRecord& r) { return acc ? r.val_accuracy : r.val_loss; });
+      f.data << "# " << s.label << "\n";
+      for (std::size_t e = 0; e < train.mean.size(); ++e)
+        f.data << e + 1 << "\t" << train.mean[e] << "\t" << train.low[e] << "\t" << train.high[e] << "\t" << val.mean[e]
+               << "\t" << val.low[e] << "\t" << val.high[e] << "\n";
+      f.data << "\n\n";
+    }
+    f.script << "set title " << quoted(experiment + ": train (dashed) and validation " + metric + " per epoch, band = min-max over seeds")
+             << "\nset xlabel 'epoch'\nset ylabel " << quoted(metric) << "\nset style fill transparent solid 0.15 noborder\nplot ";
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+      const std::string file = "'" + prefix + "curves_" + metric + ".dat' index " + std::to_string(i);
+      f.script << (i ? ", " : "") << file << " using 1:6:7 with filledcurves lc " << i + 1 << " notitle, " << file
+               << " using 1:5 with linespoints lc " << i + 1 << " pt 7 title " << quoted(settings[i].label) << ", "
+               << file << " using 1:2 with lines dt 2 lc " << i + 1 << " notitle";
+    }
+    names.push_back(f.draw());
+  }
+
+  // The learning-rate schedules, where the lr differs between settings.
+  std::set<std::vector<double>> schedules;
+  for (const auto& s : settings) schedules.insert(band(s, [](const train::EpochRecord& r) { return r.lr; }).mean);
+  if (schedules.size() > 1) {
+    Figure f(dir, prefix + "lr");
+    f.data << "# blocks per setting; columns: epoch, lr (the one used, mean over seeds)\n";
+    for (const auto& s : settings) {
+      const Band lr = band(s, [](const train::EpochRecord& r) { return r.lr; });
+      f.data << "# " << s.label << "\n";
+      for (std::size_t e = 0; e < lr.mean.size(); ++e) f.data << e + 1 << "\t" << lr.mean[e] << "\n";
+      f.data << "\n\n";
+    }
+    f.script << "set title " << quoted(experiment + ": learning rate used each epoch") << "\nset xlabel 'epoch'\nset ylabel 'lr'\nplot ";
+    for (std::size_t i = 0; i < settings.size(); ++i)
+      f.script << (i ? ", " : "") << "'" << prefix << "lr.dat' index " << i << " using 1:2 with linespoints lw 2 title "
+               << quoted(settings[i].label);
+    names.push_back(f.draw());
+  }
+
+  // One numeric key (batch size): time, accuracy and memory against it.
+  const std::string key = numeric_key(settings);
+  if (!key.empty() && settings.size() > 1) {
+    Figure f(dir, prefix + "by_" + key);
+    f.data << "# " << key << "\ts/epoch mean\tsd\tval accuracy mean\tsd\tpeak MiB mean\tsd\n";
+    for (const auto& s : settings)
+      f.data << sweep::to_display(s.trials.front()->config.at(key)) << "\t" << s.epoch_seconds.mean << "\t"
+             << sd_or_zero(s.epoch_seconds) << "\t" << s.val_accuracy.mean << "\t" << sd_or_zero(s.val_accuracy) << "\t"
+             << s.peak_memory_mib.mean << "\t" << sd_or_zero(s.peak_memory_mib) << "\n";
+    const std::string file = "'" + prefix + "by_" + key + ".dat'";
+    f.script << "set multiplot layout 1,3 title " << quoted(experiment + ": against " + key + " (mean, sd over seeds)")
+             << "\nunset key\nset logscale x 2\nset xlabel " << quoted(key) << "\n"
+             << "set ylabel 'seconds per epoch'\nplot " << file << " using 1:2:3 with yerrorlines pt 7 lw 2\n"
+             << "set ylabel 'val accuracy'\nplot " << file << " using 1:4:5 with yerrorlines pt 7 lw 2\n"
+             << "set ylabel 'peak memory (MiB, measured)'\nplot " << file << " using 1:6:7 with yerrorlines pt 7 lw 2\n"
+             << "unset multiplot";
+    names.push_back(f.draw("1400,480"));
+  }
+
+  // Parameters, where they differ (the attention variants).
+  std::set<long long> params;
+  for (const auto& s : settings) params.insert(s.params);
+  if (params.size() > 1) {
+    std::vector<std::pair<double, double>> counts;
+    for (const auto& s : settings) counts.emplace_back(static_cast<double>(s.params), 0.0);
+    names.push_back(bars(dir, prefix + "params", experiment + ": parameters (Keras count_params)", "parameters",
+                         settings, counts));
+  }
+
+  // The best setting's confusion matrix (summed over seeds) and per-class scores (mean).
+  const Setting* best = &settings.front();
+  for (const auto& s : settings)
+    if (s.val_accuracy.mean > best->val_accuracy.mean) best = &s;
+  const auto& first = *best->trials.front()->result;
+  const std::size_t classes = first.class_support.size();
+  if (classes == data::kClassNames.size() && first.confusion.size() == classes * classes) {
+    std::vector<long long> confusion(classes * classes, 0);
+    std::vector<double> precision(classes, 0), recall(classes, 0), f1(classes, 0);
+    for (const auto* t : best->trials)
+      for (std::size_t i = 0; i < classes * classes; ++i) confusion[i] += t->result->confusion[i];
+    for (const auto* t : best->trials)
+      for (std::size_t c = 0; c < classes; ++c) {
+        precision[c] += t->result->class_precision[c] / best->trials.size();
+        recall[c] += t->result->class_recall[c] / best->trials.size();
+        f1[c] += t->result->class_f1[c] / best->trials.size();
+      }
+    Figure heat(dir, prefix + "confusion");
+    heat.data << "# true class (row) x predicted class (column), test split, summed over " << best->trials.size()
+              << " seed(s) of " << best->label << "\n";
+    for (std::size_t t = 0; t < classes; ++t)
+      for (std::size_t p = 0; p < classes; ++p) heat.data << p << "\t" << t << "\t" << confusion[t * classes + p] << "\n";
+    std::string tics;
+    for (std::size_t c = 0; c < classes; ++c) tics += (c ? ", " : "") + quoted(data::kClassNames[c]) + " " + std::to_string(c);
+    heat.script << "set title " << quoted(experiment + ": confusion matrix of " + best->label + " on the test split")
+                << "\nunset key\nset xlabel 'predicted'\nset ylabel 'true'\nset xtics (" << tics << ") rotate by -35\n"
+                << "set ytics (" << tics << ")\nset yrange [9.5:-0.5]\nset xrange [-0.5:9.5]\nset palette defined (0 'white', 1 '#08306b')\n"
+                << "plot '" << prefix << "confusion.dat' using 1:2:3 with image, '' using 1:2:(sprintf('%d', $3)) with labels font ',8'";
+    names.push_back(heat.draw("900,800"));
+
+    Figure per_class(dir, prefix + "per_class");
+    per_class.data << "# class\tprecision\trecall\tF1 (test split, mean over seeds of " << best->label << ")\n";
+    for (std::size_t c = 0; c < classes; ++c)
+      per_class.data << data::kClassNames[c] << "\t" << precision[c] << "\t" << recall[c] << "\t" << f1[c] << "\n";
+    per_class.script << "set title " << quoted(experiment + ": per-class precision, recall and F1 of " + best->label)
+                     << "\nset style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.7 border -1\n"
+                     << "set yrange [0:1.05]\nset xtics rotate by -35\nplot '" << prefix
+                     << "per_class.dat' using 2:xtic(1) title 'precision', '' using 3 title 'recall', '' using 4 title 'F1'";
+    names.push_back(per_class.draw());
+  }
+  return names;
+}
+
+}  // namespace aecnn::analysis
