@@ -90,6 +90,27 @@ Table settings_table(const std::vector<Setting>& settings) {
   return table;
 }
 
+Table test_metrics_table(const std::vector<Setting>& settings) {
+  Table table({"setting", "n", "test_acc", "precision (weighted)", "recall (weighted)", "F1 (weighted)",
+               "epochs run", "best epoch"});
+  for (const auto& s : settings) {
+    std::vector<double> accuracy, precision, recall, f1, epochs, best;
+    for (const auto* t : s.trials) {
+      const auto& r = *t->result;
+      accuracy.push_back(r.test_accuracy);
+      precision.push_back(r.test_precision);
+      recall.push_back(r.test_recall);
+      f1.push_back(r.test_f1);
+      epochs.push_back(r.epochs_run);
+      if (r.best_epoch > 0) best.push_back(r.best_epoch);
+    }
+    table.add_row({s.label, std::to_string(s.trials.size()), mean_sd(summarize(accuracy), 4),
+                   mean_sd(summarize(precision), 4), mean_sd(summarize(recall), 4), mean_sd(summarize(f1), 4),
+                   mean_sd(summarize(epochs), 1), best.empty() ? "-" : mean_sd(summarize(best), 1)});
+  }
+  return table;
+}
+
 std::string conclusion(const std::string& experiment, const std::vector<Setting>& settings) {
   if (settings.empty()) return experiment + ": no finished trials yet.";
   std::vector<const Setting*> ranked;

@@ -32,8 +32,8 @@ class Figure {
     std::ofstream gp(dir_ + "/" + name_ + ".gp");
     gp << "# Redraw with: gnuplot " << name_ << ".gp (in this folder). Data: " << name_ << ".dat\n"
        << "set datafile separator '\\t'\nset key outside right top\nset grid ytics\n"
-       << "set terminal pngcairo size " << size << " font 'sans,10'\nset output '" << name_ << ".png'\n"
-       << script.str() << "\nset terminal svg size " << size << " font 'sans,10'\nset output '" << name_
+       << "set terminal pngcairo noenhanced size " << size << " font 'sans,10'\nset output '" << name_ << ".png'\n"
+       << script.str() << "\nset terminal svg noenhanced size " << size << " font 'sans,10'\nset output '" << name_
        << ".svg'\nreplot\nunset output\n";
     gp.close();
     const std::string command = "cd " + quoted(dir_) + " && gnuplot " + quoted(name_ + ".gp") + " 2>" +
@@ -116,6 +116,28 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
   for (const auto& s : settings) accuracy.emplace_back(s.val_accuracy.mean, sd_or_zero(s.val_accuracy));
   names.push_back(bars(dir, prefix + "val_accuracy", experiment + ": validation accuracy of the final model (mean, sd over seeds)",
                        "val accuracy", settings, accuracy));
+
+  // Train accuracy (the final model in inference mode) beside val accuracy, gap labelled.
+  {
+    Figure f(dir, prefix + "train_vs_val");
+    f.data << "# setting\ttrain accuracy (inference mode, final model)\tsd\tval accuracy\tsd\tgap\n";
+    for (const auto& s : settings) {
+      std::vector<double> train_accuracy;
+      for (const auto* t : s.trials) train_accuracy.push_back(t->result->train_eval_accuracy);
+      const Summary train = summarize(train_accuracy);
+      f.data << s.label << "\t" << train.mean << "\t" << sd_or_zero(train) << "\t" << s.val_accuracy.mean << "\t"
+             << sd_or_zero(s.val_accuracy) << "\t" << s.train_val_gap.mean << "\n";
+    }
+    const std::string file = "'" + prefix + "train_vs_val.dat'";
+    f.script << "set title " << quoted(experiment + ": train vs validation accuracy of the final model, gap labelled")
+             << "\nset style fill solid 0.6 border -1\nset boxwidth 0.35\nset xtics rotate by -25\nset yrange [0:1.1]\n"
+             << "plot " << file << " using ($0-0.18):2 with boxes lc rgb '#4477aa' title 'train', "
+             << file << " using ($0-0.18):2:3 with yerrorbars lc rgb 'black' pt 0 notitle, "
+             << file << " using ($0+0.18):4 with boxes lc rgb '#ee6677' title 'validation', "
+             << file << " using ($0+0.18):4:5 with yerrorbars lc rgb 'black' pt 0 notitle, "
+             << file << " using 0:(($2>$4?$2:$4)+0.04):(sprintf('gap %+.3f', $6)):xtic(1) with labels notitle\n";
+    names.push_back(f.draw());
+  }
 
   // Train and val accuracy and loss per epoch: mean line, min-max band over seeds.
   for (const std::string metric : {"accuracy", "loss"}) {

@@ -47,7 +47,10 @@ void write_report(const std::string& path, const store::ResultsContents& results
     const auto summary = analysis::settings_table(settings);
     write_file(std::filesystem::path(dir) / (experiment + "-trials.csv"), trials.to_csv());
     write_file(std::filesystem::path(dir) / (experiment + "-settings.csv"), summary.to_csv());
-    md += "## " + experiment + "\n\n" + analysis::conclusion(experiment, settings) + "\n\n" + summary.to_markdown() + "\n";
+    const auto test = analysis::test_metrics_table(settings);
+    write_file(std::filesystem::path(dir) / (experiment + "-test.csv"), test.to_csv());
+    md += "## " + experiment + "\n\n" + analysis::conclusion(experiment, settings) + "\n\n" + summary.to_markdown() +
+          "\nThe final model on the test split:\n\n" + test.to_markdown() + "\n";
     for (const auto& figure : analysis::write_figures(dir, experiment, settings))
       md += "![" + figure + "](" + figure + ".png)\n\n";
     md += "<details><summary>trials</summary>\n\n" + trials.to_markdown() + "\n</details>\n\n";
@@ -78,8 +81,9 @@ int main(int argc, char** argv) {
       const auto settings = analysis::settings_of(results, experiment);
       std::printf("experiment %s: trials\n%s\n", experiment.c_str(),
                   analysis::trial_table(results, experiment).format(format).c_str());
-      std::printf("experiment %s: settings over seeds\n%s\n%s\n\n", experiment.c_str(),
-                  analysis::settings_table(settings).format(format).c_str(),
+      std::printf("experiment %s: settings over seeds\n%s\nexperiment %s: the final model on the test split\n%s\n%s\n\n",
+                  experiment.c_str(), analysis::settings_table(settings).format(format).c_str(), experiment.c_str(),
+                  analysis::test_metrics_table(settings).format(format).c_str(),
                   analysis::conclusion(experiment, settings).c_str());
     }
     for (const auto& trial : results.trials)

@@ -23,7 +23,12 @@ done
 # The report: every figure valid, the settings tables equal to what h5py computes from the file.
 "$build/aecnn-analyze" "$work/r.h5" -o "$work/report" >/dev/null
 /usr/bin/python3 "$src/tests/integration/check_report.py" "$work/r.h5" "$work/report" tiny-val_accuracy \
-  tiny-curves_accuracy tiny-curves_loss tiny-params tiny-confusion tiny-per_class
+  tiny-curves_accuracy tiny-curves_loss tiny-params tiny-confusion tiny-per_class tiny-train_vs_val
+
+# The Python example loads the file into pandas and redraws a figure with matplotlib.
+/usr/bin/python3 "$src/analysis/load_results.py" "$work/r.h5" "$work/py.png" | tee "$work/py.log"
+grep -q "^4 trials, 4 done" "$work/py.log"
+[ "$(head -c 4 "$work/py.png" | od -An -c | tr -d ' ')" = "211PNG" ]
 
 # The same sweep again resumes the file: nothing left to train, nothing rewritten.
 before=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(sorted((n, f['trials'][n].attrs['finished']) for n in f['trials']))" "$work/r.h5")

@@ -33,6 +33,10 @@ std::vector<Setting> settings_of(const store::ResultsContents& results, const st
 /// s/epoch, peak MiB, parameters.
 Table settings_table(const std::vector<Setting>& settings);
 
+/// The final model's test metrics per setting, as the notebook's final report gives them:
+/// accuracy, weighted precision/recall/F1, epochs run, best epoch (mean +- sd over seeds).
+Table test_metrics_table(const std::vector<Setting>& settings);
+
 /// The best setting by mean val accuracy and whether its lead over the runner-up exceeds the
 /// seed-to-seed noise (Welch's t-test, two-sided, alpha 0.05), in one or two sentences.
 std::string conclusion(const std::string& experiment, const std::vector<Setting>& settings);
