@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""Load an aecnn-sweep results.h5 into pandas with h5py, and redraw one figure with matplotlib.
+
+    analysis/load_results.py results.h5 [validation.png]
+
+`load(path)` gives two DataFrames: `trials`, one row per trial (id, experiment, status, every
+config key as `config.<key>`, and the test metrics of done trials), and `history`, one row per
+trial and epoch. Every group, dataset and attribute is described in docs/results-format.md.
+The figure: validation accuracy per epoch of each experiment's settings (mean over seeds with a
+min-max band), the counterpart of aecnn-analyze's <experiment>-curves_accuracy figure.
+Uses Debian's python3-h5py, python3-pandas and python3-matplotlib.
+"""
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt
+import pandas as pd
+
+HISTORY = ["epoch", "lr", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds", "train_seconds"]
+
+
+def load(path):
+    trials, history = [], []
+    with h5py.File(path, "r") as f:
+        if f.attrs.get("format") != "aecnn-sweep results":
+            raise SystemExit(f"{path}: not an aecnn-sweep results file")
+        for name, t in f["trials"].items():
+            row = {key: t.attrs[key] for key in ("id", "experiment", "status", "attempts", "varying")}
+            row.update({f"config.{key}": value for key, value in t["config"].attrs.items()})
+            if t.attrs["status"] == "done":
+                row.update(dict(t["metrics"].attrs))
+                row["params_total"] = t.attrs["params_total"]
+                row["peak_memory_bytes"] = t.attrs["peak_memory_bytes"]
+            trials.append(row)
+            columns = {column: t["history"][column][()] for column in HISTORY}
+            rows = min(len(values) for values in columns.values())  # whole rows only
+            frame = pd.DataFrame({column: values[:rows] for column, values in columns.items()})
+            frame.insert(0, "id", name)
+            history.append(frame)
+    return pd.DataFrame(trials), pd.concat(history, ignore_index=True) if history else pd.DataFrame()
+
+
+def setting_of(row):
+    keys = [k for k in row["varying"].split(",") if k and k != "seed"]
+    return ", ".join(f"{k}={row['config.' + k]:g}" if isinstance(row["config." + k], float) else f"{k}={row['config.' + k]}"
+                     for k in keys) or row["experiment"]
+
+
+def main():
+    path = sys.argv[1]
+    out = sys.argv[2] if len(sys.argv) > 2 else "validation.png"
+    trials, history = load(path)
+    trials["setting"] = trials.apply(setting_of, axis=1)
+    done = trials[trials["status"] == "done"]
+    print(f"{len(trials)} trials, {len(done)} done")
+    print(done.groupby(["experiment", "setting"])["test_accuracy"].agg(["count", "mean", "std"]).to_string())
+
+    experiments = list(dict.fromkeys(trials["experiment"]))
+    figure, axes = plt.subplots(1, len(experiments), figsize=(6 * len(experiments), 4), squeeze=False)
+    merged = history.merge(trials[["id", "experiment", "setting"]], on="id")
+    for axis, experiment in zip(axes[0], experiments):
+        for setting, rows in merged[merged["experiment"] == experiment].groupby("setting", sort=False):
+            by_epoch = rows.groupby("epoch")["val_accuracy"]
+            axis.plot(by_epoch.mean().index, by_epoch.mean(), marker="o", label=setting)
+            axis.fill_between(by_epoch.min().index, by_epoch.min(), by_epoch.max(), alpha=0.15)
+        axis.set(title=f"{experiment}: validation accuracy", xlabel="epoch", ylabel="val accuracy")
+        axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(out, dpi=100)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
