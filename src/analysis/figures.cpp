@@ -31,7 +31,7 @@ class Figure {
     std::ofstream(dir_ + "/" + name_ + ".dat") << data.str();
     std::ofstream gp(dir_ + "/" + name_ + ".gp");
     gp << "# Redraw with: gnuplot " << name_ << ".gp (in this folder). Data: " << name_ << ".dat\n"
-       << "set datafile separator '\\t'\nset key outside right top\nset grid ytics\n"
+       << "set datafile separator '\\t'\nset key below\nset grid ytics\n"
        << "set terminal pngcairo noenhanced size " << size << " font 'sans,10'\nset output '" << name_ << ".png'\n"
        << script.str() << "\nset terminal svg noenhanced size " << size << " font 'sans,10'\nset output '" << name_
        << ".svg'\nreplot\nunset output\n";
@@ -88,8 +88,10 @@ std::string numeric_key(const std::vector<Setting>& settings) {
   return key;
 }
 
+// `label` is the printf format of the value printed above each bar.
 std::string bars(const std::string& dir, const std::string& name, const std::string& title, const std::string& ylabel,
-                 const std::vector<Setting>& settings, const std::vector<std::pair<double, double>>& values) {
+                 const std::vector<Setting>& settings, const std::vector<std::pair<double, double>>& values,
+                 const std::string& label = "%.4f") {
   Figure f(dir, name);
   f.data << "# setting\tmean\tsd\n";
   for (std::size_t i = 0; i < settings.size(); ++i)
@@ -99,7 +101,7 @@ std::string bars(const std::string& dir, const std::string& name, const std::str
            << "set yrange [0:*]\n"
            << "plot '" << name << ".dat' using 0:2:xtic(1) with boxes lc rgb '#4477aa', "
            << "'' using 0:2:3 with yerrorbars lc rgb 'black' pt 0 lw 1.5, "
-           << "'' using 0:2:(sprintf('%.4g', $2)) with labels offset 0,1 notitle\n";
+           << "'' using 0:2:(sprintf('" << label << "', $2)) with labels offset 0,1 notitle\n";
   return f.draw();
 }
 
@@ -116,6 +118,12 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
   for (const auto& s : settings) accuracy.emplace_back(s.val_accuracy.mean, sd_or_zero(s.val_accuracy));
   names.push_back(bars(dir, prefix + "val_accuracy", experiment + ": validation accuracy of the final model (mean, sd over seeds)",
                        "val accuracy", settings, accuracy));
+
+  // Epoch axes: a tick per epoch on short runs, so no tick falls between two epochs.
+  std::size_t most_epochs = 0;
+  for (const auto& s : settings)
+    for (const auto* t : s.trials) most_epochs = std::max(most_epochs, t->history.size());
+  const std::string epoch_axis = std::string("set xlabel 'epoch'\n") + (most_epochs <= 15 ? "set xtics 1\n" : "");
 
   // Train accuracy (the final model in inference mode) beside val accuracy, gap labelled.
   {
@@ -154,7 +162,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
       f.data << "\n\n";
     }
     f.script << "set title " << quoted(experiment + ": train (dashed) and validation " + metric + " per epoch, band = min-max over seeds")
-             << "\nset xlabel 'epoch'\nset ylabel " << quoted(metric) << "\nset style fill transparent solid 0.15 noborder\nplot ";
+             << "\n" << epoch_axis << "set ylabel " << quoted(metric) << "\nset style fill transparent solid 0.15 noborder\nplot ";
     for (std::size_t i = 0; i < settings.size(); ++i) {
       const std::string file = "'" + prefix + "curves_" + metric + ".dat' index " + std::to_string(i);
       f.script << (i ? ", " : "") << file << " using 1:6:7 with filledcurves lc " << i + 1 << " notitle, " << file
@@ -176,7 +184,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
       for (std::size_t e = 0; e < lr.mean.size(); ++e) f.data << e + 1 << "\t" << lr.mean[e] << "\n";
       f.data << "\n\n";
     }
-    f.script << "set title " << quoted(experiment + ": learning rate used each epoch") << "\nset xlabel 'epoch'\nset ylabel 'lr'\nplot ";
+    f.script << "set title " << quoted(experiment + ": learning rate used each epoch") << "\n" << epoch_axis << "set ylabel 'lr'\nplot ";
     for (std::size_t i = 0; i < settings.size(); ++i)
       f.script << (i ? ", " : "") << "'" << prefix << "lr.dat' index " << i << " using 1:2 with linespoints lw 2 title "
                << quoted(settings[i].label);
@@ -209,7 +217,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
     std::vector<std::pair<double, double>> counts;
     for (const auto& s : settings) counts.emplace_back(static_cast<double>(s.params), 0.0);
     names.push_back(bars(dir, prefix + "params", experiment + ": parameters (Keras count_params)", "parameters",
-                         settings, counts));
+                         settings, counts, "%.0f"));
   }
 
   // The best setting's confusion matrix (summed over seeds) and per-class scores (mean).
