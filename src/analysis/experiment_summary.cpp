@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "aecnn/data/fashion_mnist.hpp"
+
 namespace aecnn::analysis {
 namespace {
 
@@ -107,6 +109,49 @@ Table test_metrics_table(const std::vector<Setting>& settings) {
     table.add_row({s.label, std::to_string(s.trials.size()), mean_sd(summarize(accuracy), 4),
                    mean_sd(summarize(precision), 4), mean_sd(summarize(recall), 4), mean_sd(summarize(f1), 4),
                    mean_sd(summarize(epochs), 1), best.empty() ? "-" : mean_sd(summarize(best), 1)});
+  }
+  return table;
+}
+
+const Setting& best_setting(const std::vector<Setting>& settings) {
+  const Setting* best = &settings.front();
+  for (const auto& s : settings)
+    if (s.val_accuracy.mean > best->val_accuracy.mean) best = &s;
+  return *best;
+}
+
+Table per_class_table(const Setting& setting) {
+  Table table({"class", "precision", "recall", "F1", "support"});
+  const auto& first = *setting.trials.front()->result;
+  if (first.class_support.size() != data::kClassNames.size()) return table;
+  for (std::size_t c = 0; c < data::kClassNames.size(); ++c) {
+    std::vector<double> precision, recall, f1;
+    double support = 0;
+    for (const auto* t : setting.trials) {
+      precision.push_back(t->result->class_precision.at(c));
+      recall.push_back(t->result->class_recall.at(c));
+      f1.push_back(t->result->class_f1.at(c));
+      support += static_cast<double>(t->result->class_support.at(c)) / static_cast<double>(setting.trials.size());
+    }
+    table.add_row({data::kClassNames[c], mean_sd(summarize(precision), 4), mean_sd(summarize(recall), 4),
+                   mean_sd(summarize(f1), 4), fixed(support, 0)});
+  }
+  return table;
+}
+
+Table confusion_table(const Setting& setting) {
+  const std::size_t k = data::kClassNames.size();
+  std::vector<std::string> header = {"true \\ predicted"};
+  for (const char* name : data::kClassNames) header.push_back(name);
+  Table table(header);
+  if (setting.trials.front()->result->confusion.size() != k * k) return table;
+  std::vector<long long> sum(k * k, 0);
+  for (const auto* t : setting.trials)
+    for (std::size_t i = 0; i < k * k; ++i) sum[i] += t->result->confusion[i];
+  for (std::size_t r = 0; r < k; ++r) {
+    std::vector<std::string> row = {data::kClassNames[r]};
+    for (std::size_t c = 0; c < k; ++c) row.push_back(std::to_string(sum[r * k + c]));
+    table.add_row(std::move(row));
   }
   return table;
 }

@@ -201,13 +201,17 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
              << sd_or_zero(s.epoch_seconds) << "\t" << s.val_accuracy.mean << "\t" << sd_or_zero(s.val_accuracy) << "\t"
              << s.peak_memory_mib.mean << "\t" << sd_or_zero(s.peak_memory_mib) << "\n";
     const std::string file = "'" + prefix + "by_" + key + ".dat'";
-    f.script << "set multiplot layout 1,3 title " << quoted(experiment + ": against " + key + " (mean, sd over seeds)")
+    // Memory is drawn only where it was measured (memory_measure 'unavailable' records -1).
+    const bool memory = std::any_of(settings.begin(), settings.end(), [](const Setting& s) { return s.peak_memory_mib.n > 0; });
+    f.script << "set multiplot layout 1," << (memory ? 3 : 2) << " title "
+             << quoted(experiment + ": against " + key + " (mean, sd over seeds)" + (memory ? "" : "; memory was not measured"))
              << "\nunset key\nset logscale x 2\nset xlabel " << quoted(key) << "\n"
              << "set ylabel 'seconds per epoch'\nplot " << file << " using 1:2:3 with yerrorlines pt 7 lw 2\n"
-             << "set ylabel 'val accuracy'\nplot " << file << " using 1:4:5 with yerrorlines pt 7 lw 2\n"
-             << "set ylabel 'peak memory (MiB, measured)'\nplot " << file << " using 1:6:7 with yerrorlines pt 7 lw 2\n"
-             << "unset multiplot";
-    names.push_back(f.draw("1400,480"));
+             << "set ylabel 'val accuracy'\nplot " << file << " using 1:4:5 with yerrorlines pt 7 lw 2\n";
+    if (memory)
+      f.script << "set ylabel 'peak memory (MiB, measured)'\nplot " << file << " using 1:6:7 with yerrorlines pt 7 lw 2\n";
+    f.script << "unset multiplot";
+    names.push_back(f.draw(memory ? "1400,480" : "1000,480"));
   }
 
   // Parameters, where they differ (the attention variants).
@@ -221,9 +225,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
   }
 
   // The best setting's confusion matrix (summed over seeds) and per-class scores (mean).
-  const Setting* best = &settings.front();
-  for (const auto& s : settings)
-    if (s.val_accuracy.mean > best->val_accuracy.mean) best = &s;
+  const Setting* best = &best_setting(settings);
   const auto& first = *best->trials.front()->result;
   const std::size_t classes = first.class_support.size();
   if (classes == data::kClassNames.size() && first.confusion.size() == classes * classes) {

@@ -51,6 +51,17 @@ void write_report(const std::string& path, const store::ResultsContents& results
     write_file(std::filesystem::path(dir) / (experiment + "-test.csv"), test.to_csv());
     md += "## " + experiment + "\n\n" + analysis::conclusion(experiment, settings) + "\n\n" + summary.to_markdown() +
           "\nThe final model on the test split:\n\n" + test.to_markdown() + "\n";
+    if (!settings.empty()) {
+      const auto& best = analysis::best_setting(settings);
+      const auto per_class = analysis::per_class_table(best), confusion = analysis::confusion_table(best);
+      if (per_class.rows() > 0) {
+        write_file(std::filesystem::path(dir) / (experiment + "-per_class.csv"), per_class.to_csv());
+        write_file(std::filesystem::path(dir) / (experiment + "-confusion.csv"), confusion.to_csv());
+        md += "Per class, " + best.label + " (mean +- sd over seeds):\n\n" + per_class.to_markdown() +
+              "\nConfusion matrix of " + best.label + ", summed over seeds (rows true, columns predicted):\n\n" +
+              confusion.to_markdown() + "\n";
+      }
+    }
     for (const auto& figure : analysis::write_figures(dir, experiment, settings))
       md += "![" + figure + "](" + figure + ".png)\n\n";
     md += "<details><summary>trials</summary>\n\n" + trials.to_markdown() + "\n</details>\n\n";
@@ -81,10 +92,18 @@ int main(int argc, char** argv) {
       const auto settings = analysis::settings_of(results, experiment);
       std::printf("experiment %s: trials\n%s\n", experiment.c_str(),
                   analysis::trial_table(results, experiment).format(format).c_str());
-      std::printf("experiment %s: settings over seeds\n%s\nexperiment %s: the final model on the test split\n%s\n%s\n\n",
+      std::printf("experiment %s: settings over seeds\n%s\nexperiment %s: the final model on the test split\n%s\n",
                   experiment.c_str(), analysis::settings_table(settings).format(format).c_str(), experiment.c_str(),
-                  analysis::test_metrics_table(settings).format(format).c_str(),
-                  analysis::conclusion(experiment, settings).c_str());
+                  analysis::test_metrics_table(settings).format(format).c_str());
+      if (!settings.empty()) {
+        const auto& best = analysis::best_setting(settings);
+        const auto per_class = analysis::per_class_table(best);
+        if (per_class.rows() > 0)
+          std::printf("experiment %s: per class and confusion matrix of %s (test split)\n%s\n%s\n", experiment.c_str(),
+                      best.label.c_str(), per_class.format(format).c_str(),
+                      analysis::confusion_table(best).format(format).c_str());
+      }
+      std::printf("%s\n\n", analysis::conclusion(experiment, settings).c_str());
     }
     for (const auto& trial : results.trials)
       if (trial.status == store::kStatusFailed) std::printf("%s failed: %s\n", trial.id.c_str(), trial.error.c_str());

@@ -84,6 +84,29 @@ TEST(ExperimentSummary, OneSeedIsNotTestable) {
   EXPECT_THAT(conclusion("a", settings_of(results, "a")), HasSubstr("Not testable: a setting has fewer than 2 seeds"));
 }
 
+TEST(ExperimentSummary, PerClassAndConfusionTablesOfTheBestSetting) {
+  store::ResultsContents results;
+  for (int seed = 0; seed < 2; ++seed) {
+    auto t = trial("a", "both", seed, 0.9);
+    t.result->class_precision = std::vector<double>(10, 0.5 + 0.1 * seed);
+    t.result->class_recall = std::vector<double>(10, 0.7);
+    t.result->class_f1 = std::vector<double>(10, 0.6);
+    t.result->class_support = std::vector<std::int64_t>(10, 40);
+    t.result->confusion = std::vector<std::int64_t>(100, 0);
+    t.result->confusion[0 * 10 + 6] = 3 + seed;  // T-shirts taken for shirts
+    results.trials.push_back(t);
+  }
+  results.trials.push_back(trial("a", "none", 0, 0.5));
+  const auto settings = settings_of(results, "a");
+  const Setting& best = best_setting(settings);
+  EXPECT_EQ(best.label, "attention=both");
+  const std::string per_class = per_class_table(best).to_text();
+  EXPECT_THAT(per_class, HasSubstr("T-shirt/top  0.5500 +- 0.0707  0.7000 +- 0.0000  0.6000 +- 0.0000       40"));
+  const auto confusion = confusion_table(best);
+  EXPECT_EQ(confusion.body()[0][0], "T-shirt/top");
+  EXPECT_EQ(confusion.body()[0][1 + 6], "7");  // summed over the two seeds
+}
+
 TEST(Table, MarkdownAndCsv) {
   Table table({"setting", "val_acc"});
   table.add_row({"a|b", "0.5"});

@@ -37,6 +37,17 @@ Table settings_table(const std::vector<Setting>& settings);
 /// accuracy, weighted precision/recall/F1, epochs run, best epoch (mean +- sd over seeds).
 Table test_metrics_table(const std::vector<Setting>& settings);
 
+/// The setting with the highest mean val accuracy (settings must not be empty).
+const Setting& best_setting(const std::vector<Setting>& settings);
+
+/// Per-class precision, recall, F1 (mean +- sd over seeds) and support of `setting` on the test
+/// split, with the class names; empty when its trials carry no per-class metrics.
+Table per_class_table(const Setting& setting);
+
+/// The confusion matrix of `setting` on the test split, summed over its seeds: rows true class,
+/// columns predicted; empty when its trials carry none.
+Table confusion_table(const Setting& setting);
+
 /// The best setting by mean val accuracy and whether its lead over the runner-up exceeds the
 /// seed-to-seed noise (Welch's t-test, two-sided, alpha 0.05), in one or two sentences.
 std::string conclusion(const std::string& experiment, const std::vector<Setting>& settings);
