@@ -92,7 +92,7 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
                                           plan->spec.file, plan->spec.text, plan->spec.data_dir,
                                           options.overrides.to_string()});
     check_ranks_fit(plan->trials, std::max(1, world.size() - 1), world.size() == 1);
-    if (options.device == "cuda" && !train::cuda_build()) train::resolve_device("cuda", 0);  // the build's own error
+    if (options.device == "cuda" && !train::cuda_build()) throw Error(train::no_cuda_reason());
     const auto done = writer->done_trials();
     for (const auto& trial : plan->trials) {
       if (done.count(trial.id)) ++already_done;

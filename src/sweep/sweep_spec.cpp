@@ -106,7 +106,6 @@ std::string unknown_key_message(const std::string& path, const std::string& sugg
 
 const std::vector<std::string> kTopLevelKeys = {"name", "data_dir", "base", "experiment", "seeds",
                                                 "grid", "zip",  "trials", "random"};
-const std::vector<std::string> kAxisKeys = {"grid", "zip", "trials", "random", "seeds"};
 const std::vector<std::string> kExperimentKeys = {"name", "grid", "zip", "trials", "random", "seeds"};
 
 // Parses files for one sweep; each method reads one construct and records what is wrong with it.
@@ -231,7 +230,8 @@ class Parser {
       }
     }
     if (!table->contains("n")) problems_.add(node.source(), quote(path) + " needs n, the number of samples");
-    if (table->size() == table->contains("n") + table->contains("seed"))
+    const std::size_t settings = (table->contains("n") ? 1u : 0u) + (table->contains("seed") ? 1u : 0u);
+    if (table->size() == settings)
       problems_.add(node.source(), quote(path) + " draws no key");
     if (samples == 0 || keys.empty()) return {};
     for (const auto& drawn : keys) random_keys_.push_back(drawn.key);

@@ -6,14 +6,16 @@
 namespace aecnn::train {
 namespace {
 
-[[noreturn]] void no_cuda() {
-  throw Error("this aecnn-sweep was built with a CPU-only LibTorch; for --device cuda build it against a "
-              "CUDA LibTorch (CMAKE_PREFIX_PATH, docs/gpu.md)");
-}
+const char* const kReason =
+    "this aecnn-sweep was built with a CPU-only LibTorch; for --device cuda build it against a "
+    "CUDA LibTorch (CMAKE_PREFIX_PATH, docs/gpu.md)";
+
+[[noreturn]] void no_cuda() { throw Error(kReason); }
 
 }  // namespace
 
 bool cuda_build() { return false; }
+std::string no_cuda_reason() { return kReason; }
 int cuda_device_count() { return 0; }
 void cuda_reset_peak(int) { no_cuda(); }
 std::int64_t cuda_peak_bytes(int) { no_cuda(); }

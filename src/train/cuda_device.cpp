@@ -8,6 +8,7 @@
 namespace aecnn::train {
 
 bool cuda_build() { return true; }
+std::string no_cuda_reason() { return ""; }
 
 int cuda_device_count() { return static_cast<int>(torch::cuda::device_count()); }
 

@@ -9,7 +9,7 @@ std::string resolve_device(const std::string& requested, int local_rank) {
     throw Error("--device must be auto, cpu or cuda, not '" + requested + "'");
   if (!cuda_build()) {
     if (requested == "auto") return "cpu";
-    cuda_reset_peak(0);  // throws the build's own explanation
+    throw Error(no_cuda_reason());
   }
   const int gpus = cuda_device_count();
   if (gpus == 0) {

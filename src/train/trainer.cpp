@@ -77,8 +77,9 @@ Evaluation evaluate(model::Aecnn& net, const Tensors& data, double l2, int64_t b
                      .item<double>();
       confusion += torch::bincount(labels * kClasses + logits.argmax(1), {}, kClasses * kClasses);
     }
-    confusion = confusion.cpu();
-    for (int64_t i = 0; i < kClasses * kClasses; ++i) sums[1 + i] = static_cast<double>(confusion[i].item<int64_t>());
+    confusion = confusion.cpu().contiguous();
+    const int64_t* counts = confusion.data_ptr<int64_t>();
+    for (int64_t i = 0; i < kClasses * kClasses; ++i) sums[1 + i] = static_cast<double>(counts[i]);
   } catch (const std::exception& e) {
     failed = true;
     error = e.what();

@@ -10,6 +10,9 @@ namespace aecnn::train {
 /// Whether this binary's LibTorch was built with CUDA.
 bool cuda_build();
 
+/// Why this build cannot train on CUDA, worded for the user; empty when it can.
+std::string no_cuda_reason();
+
 /// CUDA devices visible to this process (0 on a CPU-only build or a machine without GPUs).
 int cuda_device_count();
 
