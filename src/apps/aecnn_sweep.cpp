@@ -9,6 +9,7 @@
 
 #include "aecnn/analysis/trial_table.hpp"
 #include "aecnn/data/fashion_mnist.hpp"
+#include "aecnn/dist/make_communicator.hpp"
 #include "aecnn/sched/placement.hpp"
 #include "aecnn/sched/scheduler.hpp"
 #include "aecnn/store/writer.hpp"
@@ -87,12 +88,13 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
   int already_done = 0;
   try {
     plan = std::make_unique<Plan>(make_plan(options));
+    // Everything that can refuse the sweep is checked before results.h5 is created or opened.
+    check_ranks_fit(plan->trials, std::max(1, world.size() - 1), world.size() == 1);
+    if (options.device == "cuda" && !train::cuda_build()) throw Error(train::no_cuda_reason());
     writer = std::make_unique<store::ResultsWriter>(
         options.results, store::SweepInfo{plan->spec.name, sweep::sweep_hash(plan->spec, plan->trials),
                                           plan->spec.file, plan->spec.text, plan->spec.data_dir,
                                           options.overrides.to_string()});
-    check_ranks_fit(plan->trials, std::max(1, world.size() - 1), world.size() == 1);
-    if (options.device == "cuda" && !train::cuda_build()) throw Error(train::no_cuda_reason());
     const auto done = writer->done_trials();
     for (const auto& trial : plan->trials) {
       if (done.count(trial.id)) ++already_done;
@@ -137,6 +139,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Runs a hyperparameter sweep of the AE-CNN on Fashion-MNIST across MPI ranks.\n"
                "Rank 0 schedules and writes results.h5; the other ranks train. Without mpirun the\n"
                "one process trains the trials itself. Rerunning a sweep resumes its results file."};
+  app.set_version_flag("--version", std::string("aecnn-sweep ") + AECNN_VERSION + "\nLibTorch with CUDA: " +
+                                       (aecnn::train::cuda_build() ? "yes" : "no") + "\nNCCL backend: " +
+                                       (aecnn::dist::nccl_available() ? "yes" : "no"));
   app.add_option("sweep", options.sweep_file, "sweep file (TOML); see docs/sweep-format.md")->required();
   app.add_option("-o,--results", options.results, "results file (HDF5)")->capture_default_str();
   app.add_option("--data-dir", options.data_dir, "Fashion-MNIST folder, overriding the sweep's data_dir");

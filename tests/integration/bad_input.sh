@@ -49,6 +49,16 @@ expect_error "mpiexec unknown_key" 2 "did you mean 'attention'" timeout 60 "$mpi
 [ "$(grep -c "did you mean" "$work/err")" -eq 1 ] || { echo "FAIL: error printed more than once"; status=1; }
 [ ! -e "$work/x.h5" ] || { echo "FAIL: a results file was created for an invalid sweep"; status=1; }
 
+# A request the job cannot meet is refused before any results file exists.
+expect_error "ranks beyond the job" 2 "gangs-0000 needs 3 worker ranks, but this job has 1 \(no mpirun\)" \
+  "$build/aecnn-sweep" "$src/tests/data/sweeps/gangs.toml" -o "$work/gangs.h5"
+[ ! -e "$work/gangs.h5" ] || { echo "FAIL: a results file was created for a refused sweep"; status=1; }
+if "$build/aecnn-sweep" --version | grep -q "LibTorch with CUDA: no"; then
+  expect_error "cuda on a CPU-only build" 2 "built with a CPU-only LibTorch" \
+    "$build/aecnn-sweep" "$src/tests/data/sweeps/tiny.toml" --device cuda -o "$work/cuda.h5"
+  [ ! -e "$work/cuda.h5" ] || { echo "FAIL: a results file was created for a refused --device cuda"; status=1; }
+fi
+
 # A results file of another sweep is refused and left as it was.
 tiny=$src/tests/data/sweeps/tiny.toml
 printf 'name = "other"\ndata_dir = "%s/data/fashion-mnist-subset"\n[base]\nepochs = 1\ntrain_images = 64\neval_images = 64\n' "$src" >"$work/other.toml"
