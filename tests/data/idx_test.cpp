@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../support/error_message.hpp"
 #include "../support/temp_dir.hpp"
 
 namespace aecnn::data {
@@ -11,14 +12,7 @@ namespace {
 using ::testing::HasSubstr;
 using aecnn::testing::TempDir;
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const IdxError& error) {
-    return error.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::function<void()>& action) { return aecnn::testing::error_message<IdxError>(action); }
 
 TEST(Idx, ReadsImagesWrittenGzippedAndPlain) {
   TempDir dir;

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../support/error_message.hpp"
 #include "../support/temp_dir.hpp"
 #include "aecnn/store/reader.hpp"
 #include "aecnn/store/writer.hpp"
@@ -51,14 +52,7 @@ train::TrialResult result_of(int epochs) {
   return r;
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::function<void()>& action) { return aecnn::testing::error_message<Error>(action); }
 
 TEST(Results, WhatIsWrittenIsReadBack) {
   aecnn::testing::TempDir dir;

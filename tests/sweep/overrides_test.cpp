@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../support/error_message.hpp"
 #include "sweep_support.hpp"
 
 namespace aecnn::sweep {
@@ -15,12 +16,7 @@ const std::string kStudy = "name='s'\ndata_dir='d'\n[base]\nepochs = 5\n[[experi
                            "[[experiment]]\nname='f'\nepochs = 30\nlr_horizon = 50\n";
 
 std::string error_of(std::vector<TrialSpec>& trials, const Overrides& overrides) {
-  try {
-    apply_overrides(trials, overrides);
-  } catch (const SpecError& error) {
-    return error.what();
-  }
-  return "no error";
+  return aecnn::testing::error_message<SpecError>([&] { apply_overrides(trials, overrides); });
 }
 
 TEST(Overrides, ScaleEpochsAndHorizonAndSetKeys) {
