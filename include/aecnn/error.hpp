@@ -11,6 +11,7 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitTrialsFailed = 1,  ///< the sweep ran, but at least one trial failed
   kExitBadInput = 2,      ///< sweep file, data, results file or command line is wrong
+  kExitInterrupted = 3,   ///< stopped by a signal; running the same command again resumes it
 };
 
 /// An error caused by the user's input or environment, worded for the user.

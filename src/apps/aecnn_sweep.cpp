@@ -1,10 +1,15 @@
 // aecnn-sweep: runs a sweep file's trials on MPI ranks and writes results.h5.
 //   mpirun -np 8 aecnn-sweep sweeps/all.toml -o results.h5
 //   aecnn-sweep --dry-run sweeps/all.toml
+//   aecnn-sweep export results.h5 final-0000 -o final-0000.pt
 #include <CLI/CLI.hpp>
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/environment.hpp>
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 #include <memory>
 
 #include "aecnn/analysis/trial_table.hpp"
@@ -12,6 +17,8 @@
 #include "aecnn/dist/make_communicator.hpp"
 #include "aecnn/sched/placement.hpp"
 #include "aecnn/sched/scheduler.hpp"
+#include "aecnn/sched/stop_signal.hpp"
+#include "aecnn/store/reader.hpp"
 #include "aecnn/store/writer.hpp"
 #include "aecnn/sweep/expand.hpp"
 #include "aecnn/sweep/overrides.hpp"
@@ -29,7 +36,14 @@ struct Options {
   int threads = 0;       ///< 0: default_threads()
   std::string device = "auto";
   bool dry_run = false;
+  bool new_file = false;  ///< move an existing results file aside instead of resuming it
+  std::string progress = "auto";
   sweep::Overrides overrides;
+  std::string command_line;  ///< as typed, for the "resume with" message
+};
+
+struct ExportOptions {
+  std::string results, trial, output, weights = "final";
 };
 
 struct Plan {
@@ -80,26 +94,58 @@ int dry_run(const Options& options) {
   return kExitOk;
 }
 
+// --new-file: the old file is kept beside the new one, never deleted.
+void move_aside(const std::string& path) {
+  if (!std::filesystem::exists(path)) return;
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", std::localtime(&now));
+  const std::string aside = path + "." + stamp + ".old";
+  std::error_code error;
+  std::filesystem::rename(path, aside, error);
+  if (error) throw Error(path + ": cannot move it aside to " + aside + ": " + error.message());
+  std::printf("aecnn-sweep: moved the existing %s to %s\n", path.c_str(), aside.c_str());
+}
+
+// Which trials this run trains: all but the done ones and those over their retry budget.
+sched::SweepJob make_job(const Plan& plan, const std::map<std::string, store::TrialState>& states,
+                         const Options& options) {
+  sched::SweepJob job;
+  job.trials = &plan.trials;
+  job.max_attempts = plan.spec.max_attempts;
+  job.data_dir = plan.spec.data_dir;
+  job.device = options.device;
+  job.failures.assign(plan.trials.size(), 0);
+  for (const auto& trial : plan.trials) {
+    auto it = states.find(trial.id);
+    if (it != states.end()) {
+      if (it->second.status == store::kStatusDone) continue;
+      job.failures[trial.index] = it->second.failures;
+      if (it->second.status == store::kStatusFailed && it->second.failures >= job.max_attempts) continue;
+    }
+    job.to_run.push_back(trial.index);
+  }
+  return job;
+}
+
 // Rank 0's part of a run (or the only process's). Returns the exit code.
 int lead(const boost::mpi::communicator& world, const Options& options, bool& setup_ok) {
   std::unique_ptr<Plan> plan;
   std::unique_ptr<store::ResultsWriter> writer;
-  std::vector<int> to_run;
-  int already_done = 0;
+  std::map<std::string, store::TrialState> states;
+  sched::SweepJob job;
   try {
     plan = std::make_unique<Plan>(make_plan(options));
     // Everything that can refuse the sweep is checked before results.h5 is created or opened.
     check_ranks_fit(plan->trials, std::max(1, world.size() - 1), world.size() == 1);
     if (options.device == "cuda" && !train::cuda_build()) throw Error(train::no_cuda_reason());
+    if (options.new_file) move_aside(options.results);
     writer = std::make_unique<store::ResultsWriter>(
         options.results, store::SweepInfo{plan->spec.name, sweep::sweep_hash(plan->spec, plan->trials),
                                           plan->spec.file, plan->spec.text, plan->spec.data_dir,
                                           options.overrides.to_string()});
-    const auto done = writer->done_trials();
-    for (const auto& trial : plan->trials) {
-      if (done.count(trial.id)) ++already_done;
-      else to_run.push_back(trial.index);
-    }
+    states = writer->trial_states();
+    job = make_job(*plan, states, options);
   } catch (const std::exception& error) {
     print_error(error);
     setup_ok = false;
@@ -109,27 +155,64 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
 
   std::printf("aecnn-sweep: %s: %zu trials on %d training rank(s), results in %s\n", plan->spec.name.c_str(),
               plan->trials.size(), std::max(1, world.size() - 1), options.results.c_str());
-  if (already_done > 0)
-    std::printf("aecnn-sweep: resuming %s: %d trial(s) already done, %zu to run\n", options.results.c_str(),
-                already_done, to_run.size());
+  if (!states.empty()) {
+    const auto done = std::count_if(states.begin(), states.end(),
+                                    [](const auto& s) { return s.second.status == store::kStatusDone; });
+    const auto given_up = plan->trials.size() - job.to_run.size() - static_cast<std::size_t>(done);
+    std::printf("aecnn-sweep: resuming %s: %td trial(s) already done, %zu to run%s\n", options.results.c_str(), done,
+                job.to_run.size(),
+                given_up > 0 ? (", " + std::to_string(given_up) + " failed too often to try again").c_str() : "");
+  }
   std::fflush(stdout);
 
-  sched::TrialLog log(*writer, plan->trials, already_done);
-  sched::Utilisation utilisation;
+  const auto style = options.progress == "live"    ? sched::ProgressStyle::kLive
+                     : options.progress == "plain" ? sched::ProgressStyle::kPlain
+                                                   : sched::default_progress_style(stdout);
+  sched::TrialLog log(*writer, plan->trials, states, job.to_run, stdout, style);
+  sched::SweepOutcome outcome;
   try {
-    if (world.size() == 1) sched::run_serial(plan->trials, to_run, plan->spec.data_dir, options.device, log);
-    else utilisation = sched::run_scheduler(world, plan->trials, to_run, plan->spec.data_dir, options.device, log);
+    outcome = world.size() == 1 ? sched::run_serial(job, log) : sched::run_scheduler(world, job, log);
   } catch (const Error& error) {
     // A results file that cannot be written is fatal; the workers cannot be stopped cleanly.
     print_error(error);
     if (world.size() > 1) MPI_Abort(static_cast<MPI_Comm>(world), error.exit_code());
     return error.exit_code();
   }
-  log.print_summary();
+  log.print_summary(outcome.stop_signal, options.command_line);
+  const auto& utilisation = outcome.utilisation;
   if (utilisation.available_rank_seconds > 0)
     std::printf("worker utilisation: %.1f%% (%.0f busy rank-seconds of %.0f available)\n",
                 100 * utilisation.fraction(), utilisation.busy_rank_seconds, utilisation.available_rank_seconds);
+  if (outcome.stop_signal != 0) return kExitInterrupted;
   return log.failures().empty() ? kExitOk : kExitTrialsFailed;
+}
+
+// aecnn-sweep export: a trial's weights as a file LibTorch loads.
+int export_trial(const ExportOptions& options) {
+  const store::ResultsContents contents = store::read_results(options.results);
+  const store::TrialRecord* trial = nullptr;
+  for (const auto& t : contents.trials)
+    if (t.id == options.trial) trial = &t;
+  if (trial == nullptr) throw Error(options.results + ": has no trial '" + options.trial + "'");
+  const auto checkpoint = store::read_checkpoint(options.results, options.trial);
+  if (!checkpoint) throw Error(options.results + ": trial '" + options.trial + "' has no checkpoint yet (no epoch finished)");
+  std::string which = options.weights;
+  if (which == "final") {
+    // What the test metrics were computed with: the restored best epoch, or the last one.
+    if (!trial->result)
+      throw Error(options.trial + " is not done (status " + trial->status +
+                  "), so it has no final model; use --weights latest or --weights best");
+    which = trial->result->restored_best ? "best" : "latest";
+  }
+  const auto& weights = which == "best" ? checkpoint->best_model : checkpoint->model;
+  const std::string output = options.output.empty() ? options.trial + ".pt" : options.output;
+  train::export_model(sweep::to_trial_config(trial->config), weights, output);
+  const int epoch = which == "best" ? checkpoint->best_epoch + 1 : checkpoint->epochs_done;
+  std::printf("wrote %s: %s, %s weights (epoch %d)%s\n", output.c_str(), options.trial.c_str(), options.weights.c_str(),
+              epoch, trial->result ? (", test accuracy " + std::to_string(trial->result->test_accuracy)).c_str() : "");
+  std::printf("load it in C++: torch::load(model, \"%s\") into an Aecnn built with this trial's config; in Python: "
+              "torch.jit.load(\"%s\").state_dict()\n", output.c_str(), output.c_str());
+  return kExitOk;
 }
 
 }  // namespace
@@ -142,7 +225,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("aecnn-sweep ") + AECNN_VERSION + "\nLibTorch with CUDA: " +
                                        (aecnn::train::cuda_build() ? "yes" : "no") + "\nNCCL backend: " +
                                        (aecnn::dist::nccl_available() ? "yes" : "no"));
-  app.add_option("sweep", options.sweep_file, "sweep file (TOML); see docs/sweep-format.md")->required();
+  app.add_option("sweep", options.sweep_file, "sweep file (TOML); see docs/sweep-format.md");
   app.add_option("-o,--results", options.results, "results file (HDF5)")->capture_default_str();
   app.add_option("--data-dir", options.data_dir, "Fashion-MNIST folder, overriding the sweep's data_dir");
   app.add_option("--threads", options.threads, "compute threads per training rank (default: cores / trainers on the node)")
@@ -157,12 +240,40 @@ int main(int argc, char** argv) {
   app.add_option("--epochs-scale", options.overrides.epochs_scale,
                  "multiply every trial's epochs by this (rounded, at least 1), e.g. 0.5 for a quick look")
       ->check(CLI::PositiveNumber);
+  app.add_flag("--new-file", options.new_file,
+               "start a new results file even if one exists at the path (the old one is renamed, not deleted)");
+  app.add_option("--progress", options.progress,
+                 "auto (a live block on a terminal, plain lines in a log), live or plain")
+      ->check(CLI::IsMember({"auto", "live", "plain"}))
+      ->capture_default_str();
+
+  ExportOptions export_options;
+  CLI::App* exporter = app.add_subcommand(
+      "export", "writes a trial's weights as a file LibTorch loads (torch::save); no MPI, no training");
+  exporter->add_option("results", export_options.results, "results file (HDF5)")->required();
+  exporter->add_option("trial", export_options.trial, "trial id, e.g. final-0000")->required();
+  exporter->add_option("-o,--output", export_options.output, "model file (default: TRIAL.pt)");
+  exporter->add_option("--weights", export_options.weights,
+                       "final (what the test metrics were computed with), best (lowest val_loss) or latest")
+      ->check(CLI::IsMember({"final", "best", "latest"}))
+      ->capture_default_str();
+  for (int i = 0; i < argc; ++i) options.command_line += (i ? " " : "") + std::string(argv[i]);
   try {
     app.parse(argc, argv);
+    if (!exporter->parsed() && options.sweep_file.empty()) throw CLI::RequiredError("sweep");
   } catch (const CLI::ParseError& error) {
     // Under mpirun every rank parses the same line; one message is enough.
     if (aecnn::sched::launcher_rank() == 0) return app.exit(error);
     return error.get_exit_code();
+  }
+
+  if (exporter->parsed()) {
+    try {
+      return export_trial(export_options);
+    } catch (const std::exception& error) {
+      print_error(error);
+      return aecnn::kExitBadInput;
+    }
   }
 
   if (options.dry_run) {
@@ -176,6 +287,7 @@ int main(int argc, char** argv) {
 
   boost::mpi::environment env(argc, argv, /*abort_on_exception=*/false);
   boost::mpi::communicator world;
+  aecnn::sched::install_stop_handlers();
   aecnn::train::set_compute_threads(options.threads > 0 ? options.threads : aecnn::sched::default_threads(world));
   const int local_rank = aecnn::sched::node_local_rank(world);  // collective: every rank, before roles split
 

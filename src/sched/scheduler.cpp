@@ -2,6 +2,7 @@
 
 #include <boost/mpi/collectives.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "aecnn/dist/tensor_sync.hpp"
 #include "aecnn/sched/messages.hpp"
 #include "aecnn/sched/policy.hpp"
+#include "aecnn/sched/stop_signal.hpp"
 #include "aecnn/sweep/trial_config.hpp"
 #include "aecnn/train/device.hpp"
 #include "aecnn/train/trainer.hpp"
@@ -52,115 +54,203 @@ struct Gang {
   std::optional<train::TrialResult> result;  ///< the leader's, once done
   std::string own_error;                     ///< the first rank's own failure
   bool failed = false;
+  bool interrupted = false;
+};
+
+// Rank 0's bookkeeping shared by the MPI and the serial run: the queue, the retry budget, the
+// stop request.
+class Dispatcher {
+ public:
+  Dispatcher(const SweepJob& job, std::vector<int> workers, TrialLog& log)
+      : job_(job), log_(log), failures_(job.failures), policy_(job.to_run, workers_needed(job), workers) {
+    failures_.resize(job.trials->size(), 0);
+  }
+
+  Policy& policy() { return policy_; }
+  bool stopping() const { return stop_signal_ != 0; }
+  int stop_signal_seen() const { return stop_signal_; }
+  /// Starts stopping: no new trial is handed out. True the first time.
+  bool request_stop(int signal) {
+    if (stopping()) return false;
+    stop_signal_ = signal;
+    log_.stopping(signal_name(signal));
+    return true;
+  }
+
+  /// The next trial to start, with where an earlier attempt got to; committed as started.
+  std::optional<std::pair<Dispatch, train::Checkpoint>> next() {
+    if (stopping()) return std::nullopt;
+    auto dispatch = policy_.next();
+    if (!dispatch) return std::nullopt;
+    train::Checkpoint resume = log_.resume_point(dispatch->trial).value_or(train::Checkpoint{});
+    log_.started(dispatch->trial, dispatch->workers, resume.empty() ? nullptr : &resume);
+    return std::make_pair(*dispatch, std::move(resume));
+  }
+
+  void done(int trial, const train::TrialResult& result) {
+    log_.done(trial, result);
+    policy_.trial_ended(trial);
+  }
+  void interrupted(int trial) {
+    log_.interrupted(trial);
+    policy_.trial_ended(trial);
+  }
+  // A failed trial is tried again, from its latest checkpoint, while the budget lasts.
+  void failed(int trial, const std::string& message) {
+    const int attempt = ++failures_[trial];
+    const bool retry = !stopping() && attempt < job_.max_attempts;
+    log_.failed(trial, message, retry ? attempt + 1 : 0, job_.max_attempts);
+    policy_.trial_ended(trial);
+    if (retry) policy_.requeue(trial);
+  }
+
+ private:
+  static std::vector<int> workers_needed(const SweepJob& job) {
+    std::vector<int> needed;
+    for (const auto& trial : *job.trials) needed.push_back(sweep::to_trial_config(trial.config).ranks);
+    return needed;
+  }
+
+  const SweepJob& job_;
+  TrialLog& log_;
+  std::vector<int> failures_;
+  Policy policy_;
+  int stop_signal_ = 0;
 };
 
 }  // namespace
 
-mpi::status wait_for_message(const mpi::communicator& comm, int source) {
+std::optional<mpi::status> wait_for_message(const mpi::communicator& comm, int source,
+                                            const std::function<bool()>& give_up) {
   auto pause = std::chrono::microseconds(20);
   for (;;) {
     if (auto status = comm.iprobe(source, mpi::any_tag)) return *status;
+    if (give_up && give_up()) return std::nullopt;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(5000));
   }
 }
 
-Utilisation run_scheduler(const mpi::communicator& world, const std::vector<sweep::TrialSpec>& trials,
-                          const std::vector<int>& to_run, const std::string& data_dir, const std::string& device,
-                          TrialLog& log) {
+SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, TrialLog& log) {
   const auto sweep_start = Clock::now();
   std::vector<int> workers;
   for (int rank = 1; rank < world.size(); ++rank) workers.push_back(rank);
-  std::vector<sweep::TrialConfig> configs;
-  std::vector<int> needed;
-  for (const auto& trial : trials) {
-    configs.push_back(sweep::to_trial_config(trial.config));
-    needed.push_back(configs.back().ranks);
-  }
-  Policy policy(to_run, needed, workers);
+  Dispatcher dispatcher(job, workers, log);
   std::map<int, Gang> gangs;
-  Utilisation utilisation;
+  SweepOutcome outcome;
 
   // A trial's gang is free once every member has reported; then the trial is committed.
   auto member_reported = [&](int trial) {
     Gang& gang = gangs.at(trial);
     if (++gang.reported < gang.workers.size()) return;
     const double seconds = std::chrono::duration<double>(Clock::now() - gang.started).count();
-    utilisation.busy_rank_seconds += seconds * static_cast<double>(gang.workers.size());
-    if (gang.failed || !gang.result)
-      log.failed(trial, gang.own_error.empty() ? "failed without a message" : gang.own_error);
-    else
-      log.done(trial, *gang.result);
+    outcome.utilisation.busy_rank_seconds += seconds * static_cast<double>(gang.workers.size());
+    if (gang.result && !gang.failed) dispatcher.done(trial, *gang.result);
+    else if (gang.interrupted || dispatcher.stopping()) dispatcher.interrupted(trial);
+    else dispatcher.failed(trial, gang.own_error.empty() ? "failed without a message" : gang.own_error);
     gangs.erase(trial);
-    policy.trial_ended(trial);
   };
-  auto note_failure = [&](int trial, const std::string& message, bool own, int rank) {
+  auto note_failure = [&](int trial, const std::string& message, bool own, bool interrupted, int rank) {
     Gang& gang = gangs.at(trial);
     gang.failed = true;
-    if (own && gang.own_error.empty()) gang.own_error = message + " (rank " + std::to_string(rank) + ")";
+    if (interrupted) {
+      gang.interrupted = true;
+      // A worker caught a signal itself: the job is being stopped, so stop the whole sweep.
+      if (dispatcher.request_stop(std::atoi(message.c_str())))
+        for (const auto& [other, g] : gangs)
+          for (int worker : g.workers) world.send(worker, kInterrupt, other);
+    } else if (own && gang.own_error.empty()) {
+      gang.own_error = message + " (rank " + std::to_string(rank) + ")";
+    }
   };
 
-  while (!policy.all_done()) {
-    while (auto dispatch = policy.next()) {
-      log.started(dispatch->trial, dispatch->workers);
-      gangs[dispatch->trial] = Gang{dispatch->workers, Clock::now(), 0, std::nullopt, "", false};
-      Assignment assignment{dispatch->trial, trials[dispatch->trial].id, data_dir, device, dispatch->workers,
-                            configs[dispatch->trial]};
-      for (int worker : dispatch->workers) world.send(worker, kAssign, assignment);
+  while (!dispatcher.policy().all_done()) {
+    if (!dispatcher.stopping() && stop_signal() != 0) {
+      dispatcher.request_stop(stop_signal());
+      for (const auto& [trial, gang] : gangs)
+        for (int worker : gang.workers) world.send(worker, kInterrupt, trial);
     }
-    const mpi::status status = wait_for_message(world);
-    switch (status.tag()) {
+    while (auto next = dispatcher.next()) {
+      const auto& [dispatch, resume] = *next;
+      gangs[dispatch.trial] = Gang{dispatch.workers, Clock::now(), 0, std::nullopt, "", false, false};
+      Assignment assignment{dispatch.trial, (*job.trials)[dispatch.trial].id, job.data_dir, job.device,
+                            dispatch.workers, sweep::to_trial_config((*job.trials)[dispatch.trial].config), resume};
+      for (int worker : dispatch.workers) world.send(worker, kAssign, assignment);
+    }
+    if (dispatcher.stopping() && gangs.empty()) break;
+    const auto status = wait_for_message(world, mpi::any_source,
+                                         [&] { return !dispatcher.stopping() && stop_signal() != 0; });
+    if (!status) continue;  // a stop signal: handled at the top of the loop
+    switch (status->tag()) {
       case kEpoch: {
         EpochReport report;
-        world.recv(status.source(), kEpoch, report);
-        log.epoch(report.trial, report.record);
+        world.recv(status->source(), kEpoch, report);
+        log.epoch(report.trial, report.record, report.checkpoint);
         break;
       }
       case kDone: {
         DoneReport report;
-        world.recv(status.source(), kDone, report);
+        world.recv(status->source(), kDone, report);
         gangs.at(report.trial).result = std::move(report.result);
         member_reported(report.trial);
         break;
       }
       case kFailed: {
         FailedReport report;
-        world.recv(status.source(), kFailed, report);
-        note_failure(report.trial, report.message, report.own, status.source());
+        world.recv(status->source(), kFailed, report);
+        note_failure(report.trial, report.message, report.own, report.interrupted, status->source());
         member_reported(report.trial);
         break;
       }
       case kReleased: {
         ReleasedReport report;
-        world.recv(status.source(), kReleased, report);
-        if (report.failed) note_failure(report.trial, report.message, !report.message.empty(), status.source());
+        world.recv(status->source(), kReleased, report);
+        if (report.failed)
+          note_failure(report.trial, report.message, !report.message.empty(), report.interrupted, status->source());
         member_reported(report.trial);
         break;
       }
       default: {
         int ignored;
-        world.recv(status.source(), status.tag(), ignored);
+        world.recv(status->source(), status->tag(), ignored);
       }
     }
   }
   for (int worker : workers) world.send(worker, kStop, 0);
-  utilisation.available_rank_seconds =
+  outcome.utilisation.available_rank_seconds =
       std::chrono::duration<double>(Clock::now() - sweep_start).count() * static_cast<double>(workers.size());
-  return utilisation;
+  outcome.stop_signal = dispatcher.stop_signal_seen();
+  return outcome;
 }
 
 void run_worker(const mpi::communicator& world, int local_rank) {
   TrainerCache cache;
   for (;;) {
-    const mpi::status status = wait_for_message(world, 0);
+    const mpi::status status = *wait_for_message(world, 0);
     if (status.tag() == kStop) {
       int ignored;
       world.recv(0, kStop, ignored);
       return;
     }
+    if (status.tag() == kInterrupt) {  // for a trial this worker had already finished
+      int ignored;
+      world.recv(0, kInterrupt, ignored);
+      continue;
+    }
     Assignment a;
     world.recv(0, kAssign, a);
     const bool leader = a.group.front() == world.rank();
+    // Asked to stop: by rank 0 (for this trial), or by a signal to this process.
+    bool told_to_stop = false;
+    auto should_stop = [&] {
+      if (stop_signal() != 0) return true;
+      if (world.iprobe(0, kInterrupt)) {
+        int trial = -1;
+        world.recv(0, kInterrupt, trial);
+        told_to_stop = told_to_stop || trial == a.trial;
+      }
+      return told_to_stop;
+    };
     std::string error;
     bool own = true;
     std::optional<train::TrialResult> result;
@@ -179,12 +269,14 @@ void run_worker(const mpi::communicator& world, int local_rank) {
       }
       std::vector<double> none;
       if (!dist::reduce_host(*comm, none, trainer == nullptr)) throw Error(load_error);
-      result = trainer->run(
-          a.config,
-          [&](const train::EpochRecord& record) {
-            if (leader) world.send(0, kEpoch, EpochReport{a.trial, record});
-          },
-          comm.get());
+      train::TrialHooks hooks;
+      if (leader)
+        hooks.on_epoch = [&](const train::EpochRecord& record, const train::Checkpoint& checkpoint) {
+          world.send(0, kEpoch, EpochReport{a.trial, record, checkpoint});
+        };
+      hooks.should_stop = should_stop;
+      hooks.resume = &a.resume;
+      result = trainer->run(a.config, hooks, comm.get());
     } catch (const dist::PeerFailed& e) {
       error = e.what();
       own = false;
@@ -193,31 +285,45 @@ void run_worker(const mpi::communicator& world, int local_rank) {
     } catch (...) {
       error = "unknown exception";
     }
+    // Stopped by a signal or by rank 0, not failed: the message carries the signal number.
+    const bool interrupted = !result && (told_to_stop || stop_signal() != 0);
+    if (interrupted) error = std::to_string(stop_signal());
     if (leader) {
       if (result) world.send(0, kDone, DoneReport{a.trial, *result});
-      else world.send(0, kFailed, FailedReport{a.trial, error, own});
+      else world.send(0, kFailed, FailedReport{a.trial, error, own, interrupted});
     } else {
-      world.send(0, kReleased, ReleasedReport{a.trial, !result, own ? error : std::string()});
+      world.send(0, kReleased, ReleasedReport{a.trial, !result, own || interrupted ? error : std::string(), interrupted});
     }
   }
 }
 
-void run_serial(const std::vector<sweep::TrialSpec>& trials, const std::vector<int>& to_run,
-                const std::string& data_dir, const std::string& device_request, TrialLog& log) {
+SweepOutcome run_serial(const SweepJob& job, TrialLog& log) {
   TrainerCache cache;
-  const std::string device = train::resolve_device(device_request, 0);
-  for (int trial : to_run) {
-    log.started(trial, {0});
+  const std::string device = train::resolve_device(job.device, 0);
+  Dispatcher dispatcher(job, {0}, log);
+  while (!dispatcher.policy().all_done()) {
+    if (stop_signal() != 0) dispatcher.request_stop(stop_signal());
+    auto next = dispatcher.next();
+    if (!next) break;  // stopping
+    const int trial = next->first.trial;
+    train::TrialHooks hooks;
+    hooks.on_epoch = [&](const train::EpochRecord& record, const train::Checkpoint& checkpoint) {
+      log.epoch(trial, record, checkpoint);
+    };
+    hooks.should_stop = [] { return stop_signal() != 0; };
+    hooks.resume = &next->second;
     try {
-      log.done(trial, cache.get(data_dir, device)
-                          .run(sweep::to_trial_config(trials[trial].config),
-                               [&](const train::EpochRecord& record) { log.epoch(trial, record); }));
+      dispatcher.done(trial, cache.get(job.data_dir, device).run(sweep::to_trial_config((*job.trials)[trial].config), hooks));
     } catch (const store::H5Error&) {
       throw;  // the results file itself failed: not the trial's fault, and fatal
+    } catch (const train::Interrupted&) {
+      dispatcher.request_stop(stop_signal());
+      dispatcher.interrupted(trial);
     } catch (const std::exception& e) {
-      log.failed(trial, first_line(e.what()));
+      dispatcher.failed(trial, first_line(e.what()));
     }
   }
+  return {Utilisation{}, dispatcher.stop_signal_seen()};
 }
 
 }  // namespace aecnn::sched

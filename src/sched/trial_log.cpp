@@ -1,76 +1,174 @@
 #include "aecnn/sched/trial_log.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+
 #include "aecnn/sweep/trial_config.hpp"
 
 namespace aecnn::sched {
 namespace {
 
-std::string format_duration(double seconds) {
-  const long total = static_cast<long>(seconds + 0.5);
-  char text[32];
-  if (total >= 3600) std::snprintf(text, sizeof text, "%ldh%02ldm", total / 3600, total / 60 % 60);
-  else std::snprintf(text, sizeof text, "%ldm%02lds", total / 60, total % 60);
+std::string join_ranks(const std::vector<int>& ranks) {
+  std::string text;
+  for (int r : ranks) text += (text.empty() ? "" : ",") + std::to_string(r);
   return text;
 }
+
+int epochs_of(const sweep::TrialSpec& trial) {
+  return static_cast<int>(std::get<std::int64_t>(trial.config.at("epochs")));
+}
+
+std::int64_t epochs_to_run(const std::vector<sweep::TrialSpec>& trials, const std::vector<int>& to_run) {
+  std::int64_t sum = 0;
+  for (int i : to_run) sum += epochs_of(trials[i]);
+  return sum;
+}
+
+int count_done(const std::map<std::string, store::TrialState>& states) {
+  return static_cast<int>(std::count_if(states.begin(), states.end(), [](const auto& item) {
+    return item.second.status == store::kStatusDone;
+  }));
+}
+
+// A plain summary line in a log at most this often: a log read the next morning needs the
+// totals now and then, not a line per second.
+constexpr std::chrono::seconds kPlainSummaryEvery(60);
 
 }  // namespace
 
-TrialLog::TrialLog(store::ResultsWriter& writer, const std::vector<sweep::TrialSpec>& trials, int already_done,
-                   std::FILE* out)
-    : writer_(writer), trials_(trials), out_(out), done_(already_done) {}
-
-std::string TrialLog::status_prefix() const {
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  char text[96];
-  std::snprintf(text, sizeof text, "[%d/%zu done, %d running, %zu failed, %s]", done_, trials_.size(), running_,
-                failures_.size(), format_duration(elapsed).c_str());
-  return text;
+ProgressStyle default_progress_style(std::FILE* out) {
+  return isatty(fileno(out)) ? ProgressStyle::kLive : ProgressStyle::kPlain;
 }
 
-void TrialLog::started(int trial, const std::vector<int>& ranks) {
-  writer_.begin_trial(trials_[trial], ranks);
-  ++running_;
-  std::string where;
-  for (int r : ranks) where += (where.empty() ? "" : ",") + std::to_string(r);
+TrialLog::TrialLog(store::ResultsWriter& writer, const std::vector<sweep::TrialSpec>& trials,
+                   const std::map<std::string, store::TrialState>& states, const std::vector<int>& to_run,
+                   std::FILE* out, ProgressStyle style)
+    : writer_(writer),
+      trials_(trials),
+      out_(out),
+      style_(style),
+      progress_(trials.size(), count_done(states), epochs_to_run(trials, to_run)) {
+  // Trials over their retry budget are not run again, but they are still failures of the sweep.
+  std::vector<bool> runs(trials.size(), false);
+  for (int i : to_run) runs[i] = true;
+  for (const auto& trial : trials) {
+    auto it = states.find(trial.id);
+    if (!runs[trial.index] && it != states.end() && it->second.status == store::kStatusFailed) {
+      failures_.emplace_back(trial.id, "failed " + std::to_string(it->second.failures) +
+                                           " time(s) in earlier runs; not tried again (max_attempts)");
+      progress_.add_earlier_failures(1);
+    }
+  }
+}
+
+double TrialLog::elapsed() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void TrialLog::clear_block() {
+  // Up to the block's first line, then erase to the end of the screen.
+  if (block_lines_ > 0) std::fprintf(out_, "\033[%dF\033[J", block_lines_);
+  block_lines_ = 0;
+}
+
+void TrialLog::draw_block() {
+  std::fprintf(out_, "\033[1m%s\033[0m\n", progress_.summary(elapsed()).c_str());
+  block_lines_ = 1;
+  for (const auto& line : progress_.running_lines()) {
+    std::fprintf(out_, "  %s\n", line.c_str());
+    ++block_lines_;
+  }
+}
+
+void TrialLog::event(const std::string& line) {
+  if (style_ == ProgressStyle::kLive) {
+    clear_block();
+    std::fprintf(out_, "%s\n", line.c_str());
+    draw_block();
+  } else {
+    std::fprintf(out_, "%s\n", line.c_str());
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_plain_summary_ >= kPlainSummaryEvery) {
+      last_plain_summary_ = now;
+      std::string running;
+      for (const auto& r : progress_.running_lines()) running += (running.empty() ? "" : "; ") + r;
+      std::fprintf(out_, "progress: %s%s\n", progress_.summary(elapsed()).c_str(),
+                   running.empty() ? "" : (" [" + running + "]").c_str());
+    }
+  }
+  std::fflush(out_);
+}
+
+std::optional<train::Checkpoint> TrialLog::resume_point(int trial) const { return writer_.checkpoint(trials_[trial].id); }
+
+void TrialLog::started(int trial, const std::vector<int>& ranks, const train::Checkpoint* resume) {
+  const auto& spec = trials_[trial];
+  writer_.begin_trial(spec, ranks, resume);
+  const int from = resume ? resume->epochs_done : 0;
+  progress_.started(spec.id, join_ranks(ranks), epochs_of(spec), from);
   std::string values;
-  for (const auto& key : trials_[trial].varying)
-    values += " " + key + "=" + sweep::to_display(trials_[trial].config.at(key));
-  std::fprintf(out_, "%s %s started on rank %s:%s\n", status_prefix().c_str(), trials_[trial].id.c_str(),
-               where.c_str(), values.c_str());
-  std::fflush(out_);
+  for (const auto& key : spec.varying) values += " " + key + "=" + sweep::to_display(spec.config.at(key));
+  event(spec.id + " started on rank " + join_ranks(ranks) + ":" + values +
+        (from > 0 ? " (continuing after epoch " + std::to_string(from) + ")" : ""));
 }
 
-void TrialLog::epoch(int trial, const train::EpochRecord& r) {
-  writer_.append_epoch(trials_[trial].id, r);
-  const auto epochs = std::get<std::int64_t>(trials_[trial].config.at("epochs"));
-  std::fprintf(out_, "%s %s epoch %d/%lld loss %.4f acc %.4f val_loss %.4f val_acc %.4f (%.1f s)\n",
-               status_prefix().c_str(), trials_[trial].id.c_str(), r.epoch, static_cast<long long>(epochs), r.loss,
-               r.accuracy, r.val_loss, r.val_accuracy, r.epoch_seconds);
-  std::fflush(out_);
+void TrialLog::epoch(int trial, const train::EpochRecord& r, const train::Checkpoint& checkpoint) {
+  const auto& spec = trials_[trial];
+  writer_.append_epoch(spec.id, r, &checkpoint);
+  progress_.epoch(spec.id, r.epoch);
+  char text[200];
+  std::snprintf(text, sizeof text, "%s epoch %d/%d loss %.4f acc %.4f val_loss %.4f val_acc %.4f (%.1f s)",
+                spec.id.c_str(), r.epoch, epochs_of(spec), r.loss, r.accuracy, r.val_loss, r.val_accuracy,
+                r.epoch_seconds);
+  event(text);
 }
 
 void TrialLog::done(int trial, const train::TrialResult& result) {
-  writer_.finish_trial(trials_[trial].id, result);
-  --running_;
-  ++done_;
-  std::fprintf(out_, "%s %s done: test_acc %.4f in %.1f s\n", status_prefix().c_str(), trials_[trial].id.c_str(),
-               result.test_accuracy, result.wall_seconds);
-  std::fflush(out_);
+  const auto& id = trials_[trial].id;
+  writer_.finish_trial(id, result);
+  progress_.ended(id, Progress::End::kDone);
+  failures_.erase(std::remove_if(failures_.begin(), failures_.end(), [&](const auto& f) { return f.first == id; }),
+                  failures_.end());
+  char text[160];
+  std::snprintf(text, sizeof text, "%s done: test_acc %.4f in %.1f s", id.c_str(), result.test_accuracy,
+                result.wall_seconds);
+  event(text);
 }
 
-void TrialLog::failed(int trial, const std::string& message) {
-  writer_.fail_trial(trials_[trial].id, message);
-  --running_;
-  failures_.emplace_back(trials_[trial].id, message);
-  std::fprintf(out_, "%s %s FAILED: %s\n", status_prefix().c_str(), trials_[trial].id.c_str(), message.c_str());
-  std::fflush(out_);
+void TrialLog::failed(int trial, const std::string& message, int next_attempt, int max_attempts) {
+  const auto& id = trials_[trial].id;
+  writer_.fail_trial(id, message);
+  if (next_attempt > 0) {
+    progress_.ended(id, Progress::End::kRetry);
+    event(id + " FAILED: " + message + "; trying again (attempt " + std::to_string(next_attempt) + " of " +
+          std::to_string(max_attempts) + ")");
+    return;
+  }
+  progress_.ended(id, Progress::End::kFailed);
+  failures_.emplace_back(id, message);
+  event(id + " FAILED: " + message);
 }
 
-void TrialLog::print_summary() const {
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::fprintf(out_, "sweep finished in %s: %d of %zu trials done, %zu failed\n", format_duration(elapsed).c_str(),
-               done_, trials_.size(), failures_.size());
+void TrialLog::interrupted(int trial) {
+  const auto& id = trials_[trial].id;
+  writer_.interrupt_trial(id);
+  progress_.ended(id, Progress::End::kInterrupted);
+  event(id + " interrupted; its last checkpoint is in the results file");
+}
+
+void TrialLog::stopping(const std::string& signal) {
+  event(signal + " received: no new trials; running ones stop at their next step" +
+        (signal == "SIGINT" ? " (press Ctrl-C again to quit at once)" : ""));
+}
+
+void TrialLog::print_summary(int stop_signal, const std::string& resume_command) {
+  if (style_ == ProgressStyle::kLive) clear_block();
+  std::fprintf(out_, "sweep %s after %s: %d of %zu trials done, %zu failed\n", stop_signal ? "stopped" : "finished",
+               format_duration(elapsed()).c_str(), progress_.done(), trials_.size(), failures_.size());
   for (const auto& [id, message] : failures_) std::fprintf(out_, "  failed: %s: %s\n", id.c_str(), message.c_str());
+  if (stop_signal)
+    std::fprintf(out_, "the sweep can be resumed: run the same command again (%s)\n", resume_command.c_str());
   std::fflush(out_);
 }
 

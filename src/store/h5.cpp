@@ -42,6 +42,19 @@ Id::~Id() {
 
 void silence_library_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
+std::string library_error() {
+  std::string message;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* error, void* data) -> herr_t {
+        // The innermost entry says what HDF5 actually found ("truncated file: eof = ...").
+        if (n == 0 && error->desc != nullptr) *static_cast<std::string*>(data) = error->desc;
+        return 0;
+      },
+      &message);
+  return message.empty() ? "unknown HDF5 error" : message;
+}
+
 bool exists(hid_t location, const std::string& path) {
   return H5Lexists(location, path.c_str(), H5P_DEFAULT) > 0;
 }
@@ -154,10 +167,36 @@ std::vector<std::string> member_names(hid_t group) {
 
 namespace {
 
+// True when `name` is a dataset of exactly this type and shape, so it can be written in place.
+bool same_layout(hid_t group, const std::string& name, hid_t file_type, const std::vector<hsize_t>& dims) {
+  hid_t dataset = H5Dopen2(group, name.c_str(), H5P_DEFAULT);  // fails quietly for a group
+  if (dataset < 0) return false;
+  hid_t type = H5Dget_type(dataset), space = H5Dget_space(dataset);
+  bool same = type >= 0 && space >= 0 && H5Tequal(type, file_type) > 0 &&
+              H5Sget_simple_extent_ndims(space) == static_cast<int>(dims.size());
+  if (same) {
+    std::vector<hsize_t> current(dims.size());
+    H5Sget_simple_extent_dims(space, current.data(), nullptr);
+    same = current == dims;
+  }
+  if (type >= 0) H5Tclose(type);
+  if (space >= 0) H5Sclose(space);
+  H5Dclose(dataset);
+  return same;
+}
+
 void write_dataset(hid_t group, const std::string& name, hid_t file_type, hid_t memory_type,
                    const std::vector<hsize_t>& dims, const void* data, const std::string& where) {
   const std::string what = where + "/" + name;
-  if (exists(group, name)) H5Ldelete(group, name.c_str(), H5P_DEFAULT);
+  if (exists(group, name)) {
+    if (same_layout(group, name, file_type, dims)) {
+      Id dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, what + ": cannot open");
+      if (H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        throw H5Error(what + ": cannot write");
+      return;
+    }
+    H5Ldelete(group, name.c_str(), H5P_DEFAULT);
+  }
   Id space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, what);
   Id dataset(H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
              H5Dclose, what + ": cannot create");
@@ -184,6 +223,72 @@ void write_strings(hid_t group, const std::string& name, const std::vector<std::
   for (const auto& value : values) pointers.push_back(value.c_str());
   Id type = string_type(where);
   write_dataset(group, name, type.get(), type.get(), {values.size()}, pointers.data(), where);
+}
+
+void write_floats(hid_t group, const std::string& name, const std::vector<float>& values,
+                  const std::vector<std::int64_t>& shape, const std::string& where) {
+  const std::vector<hsize_t> dims(shape.begin(), shape.end());
+  write_dataset(group, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, dims, values.data(), where);
+}
+
+void write_table(hid_t group, const std::string& name, const std::vector<double>& values, std::size_t cols,
+                 const std::string& where) {
+  write_dataset(group, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {values.size() / cols, cols}, values.data(), where);
+}
+
+void write_bytes(hid_t group, const std::string& name, const std::vector<std::uint8_t>& values,
+                 const std::string& where) {
+  write_dataset(group, name, H5T_STD_U8LE, H5T_NATIVE_UINT8, {values.size()}, values.data(), where);
+}
+
+namespace {
+
+// Opens a dataset and returns its dimensions.
+Id open_dataset(hid_t group, const std::string& name, std::vector<hsize_t>& dims, const std::string& what) {
+  Id dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, what + ": missing");
+  Id space(H5Dget_space(dataset.get()), H5Sclose, what);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) throw H5Error(what + ": unreadable shape");
+  dims.resize(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return dataset;
+}
+
+}  // namespace
+
+std::vector<float> read_floats(hid_t group, const std::string& name, std::vector<std::int64_t>& shape,
+                               const std::string& where) {
+  const std::string what = where + "/" + name;
+  std::vector<hsize_t> dims;
+  Id dataset = open_dataset(group, name, dims, what);
+  hsize_t count = 1;
+  for (hsize_t d : dims) count *= d;
+  shape.assign(dims.begin(), dims.end());
+  std::vector<float> values(count);
+  if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    throw H5Error(what + ": cannot read");
+  return values;
+}
+
+std::vector<std::uint8_t> read_bytes(hid_t group, const std::string& name, const std::string& where) {
+  const std::string what = where + "/" + name;
+  std::vector<hsize_t> dims;
+  Id dataset = open_dataset(group, name, dims, what);
+  if (dims.size() != 1) throw H5Error(what + ": not a 1-D dataset");
+  std::vector<std::uint8_t> values(dims[0]);
+  if (dims[0] > 0 && H5Dread(dataset.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    throw H5Error(what + ": cannot read");
+  return values;
+}
+
+void set_soft_link(hid_t group, const std::string& name, const std::string& target, const std::string& where) {
+  remove_link(group, name);
+  if (H5Lcreate_soft(target.c_str(), group, name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
+    throw H5Error(where + "/" + name + ": cannot create the link");
+}
+
+void remove_link(hid_t group, const std::string& name) {
+  if (H5Lexists(group, name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(group, name.c_str(), H5P_DEFAULT);
 }
 
 std::vector<double> read_array(hid_t group, const std::string& name, const std::string& where) {

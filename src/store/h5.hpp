@@ -32,6 +32,8 @@ class Id {
 
 /// Turns off HDF5's own error printing: we report one line of our own instead.
 void silence_library_errors();
+/// What HDF5 itself reported for the call that just failed (the innermost error).
+std::string library_error();
 
 bool exists(hid_t location, const std::string& path);
 Id open_group(hid_t location, const std::string& path, const std::string& file);
@@ -59,6 +61,24 @@ void write_array(hid_t group, const std::string& name, const std::vector<std::in
                  const std::string& where);
 void write_strings(hid_t group, const std::string& name, const std::vector<std::string>& values,
                    const std::string& where);
+/// An N-D float32 dataset of `shape` (row-major `values`); a 2-D float64 table of `cols` columns;
+/// a 1-D uint8 dataset. Rewritten in place when the dataset exists with the same shape and type
+/// (no new space in the file), else replaced.
+void write_floats(hid_t group, const std::string& name, const std::vector<float>& values,
+                  const std::vector<std::int64_t>& shape, const std::string& where);
+void write_table(hid_t group, const std::string& name, const std::vector<double>& values, std::size_t cols,
+                 const std::string& where);
+void write_bytes(hid_t group, const std::string& name, const std::vector<std::uint8_t>& values,
+                 const std::string& where);
+std::vector<float> read_floats(hid_t group, const std::string& name, std::vector<std::int64_t>& shape,
+                               const std::string& where);
+std::vector<std::uint8_t> read_bytes(hid_t group, const std::string& name, const std::string& where);
+
+/// Points the soft link `name` in `group` at `target` (a path relative to the group).
+void set_soft_link(hid_t group, const std::string& name, const std::string& target, const std::string& where);
+/// Removes the link `name` from `group` if it is there.
+void remove_link(hid_t group, const std::string& name);
+
 /// Reads a numeric dataset of any shape, flattened.
 std::vector<double> read_array(hid_t group, const std::string& name, const std::string& where);
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "aecnn/sweep/schema.hpp"
+#include "checkpoint_io.hpp"
 #include "h5.hpp"
 
 namespace aecnn::store {
@@ -54,6 +55,7 @@ TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& f
   trial.status = h5::read_string_attr(g, "status", where);
   trial.error = h5::read_string_attr(g, "error", where);
   trial.attempts = static_cast<int>(h5::read_int_attr(g, "attempts", where));
+  if (h5::has_attr(g, "failures")) trial.failures = static_cast<int>(h5::read_int_attr(g, "failures", where));
   trial.varying = split_list(h5::read_string_attr(g, "varying", where));
 
   h5::Id config = h5::open_group(g, "config", where);
@@ -107,7 +109,10 @@ TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& f
 
 }  // namespace
 
-ResultsContents read_results(const std::string& path) {
+namespace {
+
+// Opens a results file read-only and checks that it is one this tool can read.
+h5::Id open_results(const std::string& path) {
   h5::silence_library_errors();
   if (!std::filesystem::exists(path)) throw H5Error(path + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw H5Error(path + ": not an HDF5 file (not an aecnn-sweep results file)");
@@ -115,16 +120,35 @@ ResultsContents read_results(const std::string& path) {
   // after every commit, so what is read is a consistent earlier state.
   h5::Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path);
   H5Pset_file_locking(access.get(), false, true);
-  h5::Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.get()), H5Fclose, path + ": cannot open");
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.get());
+  if (id < 0) throw H5Error(path + ": cannot open: " + h5::library_error());
+  h5::Id file(id, H5Fclose, path);
   const hid_t root = file.get();
   if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format", path) != kFormatName)
     throw H5Error(path + ": an HDF5 file, but not an aecnn-sweep results file (no 'format' attribute)");
+  const auto version = h5::read_int_attr(root, "format_version", path);
+  if (version > kFormatVersion)
+    throw H5Error(path + ": format version " + std::to_string(version) + " is newer than this tool reads (" +
+                  std::to_string(kFormatVersion) + "); update aecnn-sweep");
+  return file;
+}
 
+}  // namespace
+
+std::optional<train::Checkpoint> read_checkpoint(const std::string& path, const std::string& trial_id) {
+  h5::Id file = open_results(path);
+  const std::string group_path = "/trials/" + trial_id;
+  if (!h5::exists(file.get(), "/trials") || !h5::exists(file.get(), group_path))
+    throw H5Error(path + ": has no trial '" + trial_id + "'");
+  h5::Id trial = h5::open_group(file.get(), group_path, path);
+  return checkpoint_io::read_latest(trial.get(), path + ":" + group_path, /*with_optimizer=*/false);
+}
+
+ResultsContents read_results(const std::string& path) {
+  h5::Id file = open_results(path);
+  const hid_t root = file.get();
   ResultsContents contents;
   contents.format_version = static_cast<int>(h5::read_int_attr(root, "format_version", path));
-  if (contents.format_version > kFormatVersion)
-    throw H5Error(path + ": format version " + std::to_string(contents.format_version) +
-                  " is newer than this tool reads (" + std::to_string(kFormatVersion) + "); update aecnn-sweep");
   contents.sweep_name = h5::read_string_attr(root, "sweep_name", path);
   contents.sweep_hash = h5::read_string_attr(root, "sweep_hash", path);
   contents.sweep_file = h5::read_string_attr(root, "sweep_file", path);

@@ -5,13 +5,11 @@
 #include <filesystem>
 
 #include "aecnn/data/fashion_mnist.hpp"
+#include "checkpoint_io.hpp"
 #include "h5.hpp"
 
 namespace aecnn::store {
 namespace {
-
-const char* const kHistoryColumns[] = {"epoch",        "lr",           "loss",         "accuracy",
-                                       "val_loss",     "val_accuracy", "epoch_seconds", "train_seconds"};
 
 std::string now_iso8601() {
   std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -51,8 +49,11 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
   if (std::filesystem::exists(path)) {
     if (H5Fis_hdf5(path.c_str()) <= 0)
       throw H5Error(path + ": exists and is not an HDF5 file; choose another results path (-o)");
-    impl_->file = h5::Id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose,
-                         path + ": cannot open for writing (is another sweep writing it?)");
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    if (id < 0)
+      throw H5Error(path + ": cannot open for writing (" + h5::library_error() +
+                    "): another sweep writing it, or a damaged file; choose another path (-o)");
+    impl_->file = h5::Id(id, H5Fclose, path);
     const hid_t root = impl_->file.get();
     if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format", path) != kFormatName)
       throw H5Error(path + ": exists but is not an aecnn-sweep results file; choose another path (-o)");
@@ -85,32 +86,56 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
 
 ResultsWriter::~ResultsWriter() = default;
 
-std::set<std::string> ResultsWriter::done_trials() const {
-  std::set<std::string> done;
+std::map<std::string, TrialState> ResultsWriter::trial_states() const {
+  std::map<std::string, TrialState> states;
   h5::Id trials = h5::open_group(impl_->file.get(), "/trials", impl_->path);
   for (const auto& id : h5::member_names(trials.get())) {
     h5::Id trial = impl_->open_trial(id);
-    if (h5::has_attr(trial.get(), "status") &&
-        h5::read_string_attr(trial.get(), "status", impl_->where(id)) == kStatusDone)
-      done.insert(id);
+    const std::string where = impl_->where(impl_->trial_path(id));
+    TrialState state;
+    if (h5::has_attr(trial.get(), "status")) state.status = h5::read_string_attr(trial.get(), "status", where);
+    if (h5::has_attr(trial.get(), "attempts"))
+      state.attempts = static_cast<int>(h5::read_int_attr(trial.get(), "attempts", where));
+    if (h5::has_attr(trial.get(), "failures"))
+      state.failures = static_cast<int>(h5::read_int_attr(trial.get(), "failures", where));
+    states[id] = state;
   }
-  return done;
+  return states;
 }
 
-void ResultsWriter::begin_trial(const sweep::TrialSpec& trial, const std::vector<int>& ranks) {
+std::optional<train::Checkpoint> ResultsWriter::checkpoint(const std::string& trial_id) const {
+  const std::string group_path = impl_->trial_path(trial_id);
+  if (!h5::exists(impl_->file.get(), group_path)) return std::nullopt;
+  h5::Id trial = impl_->open_trial(trial_id);
+  return checkpoint_io::read_latest(trial.get(), impl_->where(group_path), /*with_optimizer=*/true);
+}
+
+void ResultsWriter::begin_trial(const sweep::TrialSpec& trial, const std::vector<int>& ranks,
+                                const train::Checkpoint* resume) {
   const hid_t file = impl_->file.get();
   const std::string group_path = impl_->trial_path(trial.id);
-  std::int64_t attempts = 0;
+  const std::string where = impl_->where(group_path);
+  std::int64_t attempts = 0, failures = 0;
+  const bool continuing = resume != nullptr && !resume->empty() && h5::exists(file, group_path);
   if (h5::exists(file, group_path)) {
-    // An earlier attempt that did not finish: count it, then start the trial's group afresh.
-    {
-      h5::Id old = impl_->open_trial(trial.id);
-      if (h5::has_attr(old.get(), "attempts"))
-        attempts = h5::read_int_attr(old.get(), "attempts", impl_->where(group_path));
-    }
-    H5Ldelete(file, group_path.c_str(), H5P_DEFAULT);
+    h5::Id old = impl_->open_trial(trial.id);
+    if (h5::has_attr(old.get(), "attempts")) attempts = h5::read_int_attr(old.get(), "attempts", where);
+    if (h5::has_attr(old.get(), "failures")) failures = h5::read_int_attr(old.get(), "failures", where);
   }
-  h5::Id group = h5::create_group(file, group_path, impl_->path);
+  if (continuing) {
+    // Continue from the checkpoint: its history replaces the rows, which may run past it (a
+    // kill after an epoch's row but before its checkpoint switched).
+    h5::Id group = impl_->open_trial(trial.id);
+    h5::remove_link(group.get(), "history");
+    h5::remove_link(group.get(), "metrics");
+  } else {
+    // From scratch: the trial's group afresh.
+    if (h5::exists(file, group_path)) H5Ldelete(file, group_path.c_str(), H5P_DEFAULT);
+    h5::Id group = h5::create_group(file, group_path, impl_->path);
+    h5::Id config = h5::create_group(group.get(), "config", impl_->path);
+    for (const auto& [key, value] : trial.config) h5::write_attr(config.get(), key, value);
+  }
+  h5::Id group = impl_->open_trial(trial.id);
   const hid_t g = group.get();
   h5::write_attr(g, "id", trial.id);
   h5::write_attr(g, "experiment", trial.experiment);
@@ -119,27 +144,43 @@ void ResultsWriter::begin_trial(const sweep::TrialSpec& trial, const std::vector
   h5::write_attr(g, "status", std::string(kStatusRunning));
   h5::write_attr(g, "error", std::string());
   h5::write_attr(g, "attempts", attempts + 1);
+  h5::write_attr(g, "failures", failures);
+  h5::write_attr(g, "resumed_from_epoch", static_cast<std::int64_t>(continuing ? resume->epochs_done : 0));
   std::vector<std::string> rank_names;
   for (int r : ranks) rank_names.push_back(std::to_string(r));
   h5::write_attr(g, "ranks", join(rank_names, ","));
   h5::write_attr(g, "varying", join(trial.varying, ","));
   h5::write_attr(g, "started", now_iso8601());
 
-  h5::Id config = h5::create_group(g, "config", impl_->path);
-  for (const auto& [key, value] : trial.config) h5::write_attr(config.get(), key, value);
   h5::Id history = h5::create_group(g, "history", impl_->path);
   for (const char* column : kHistoryColumns)
-    h5::create_column(history.get(), column, std::string(column) == "epoch", impl_->where(group_path + "/history"));
+    h5::create_column(history.get(), column, std::string(column) == "epoch", where + "/history");
+  if (continuing)
+    for (const auto& record : resume->history) {
+      const auto row = history_row(record);
+      for (std::size_t i = 0; i < kHistoryColumns.size(); ++i)
+        h5::append_to_column(history.get(), kHistoryColumns[i], row[i], where + "/history");
+    }
   impl_->commit();
 }
 
-void ResultsWriter::append_epoch(const std::string& trial_id, const train::EpochRecord& r) {
-  const std::string path = impl_->trial_path(trial_id) + "/history";
-  h5::Id history = h5::open_group(impl_->file.get(), path, impl_->path);
-  const double values[] = {static_cast<double>(r.epoch), r.lr, r.loss, r.accuracy, r.val_loss, r.val_accuracy,
-                           r.epoch_seconds, r.train_seconds};
-  for (std::size_t i = 0; i < std::size(kHistoryColumns); ++i)
-    h5::append_to_column(history.get(), kHistoryColumns[i], values[i], impl_->where(path));
+void ResultsWriter::append_epoch(const std::string& trial_id, const train::EpochRecord& r,
+                                 const train::Checkpoint* checkpoint) {
+  const std::string group_path = impl_->trial_path(trial_id);
+  const std::string where = impl_->where(group_path);
+  h5::Id trial = impl_->open_trial(trial_id);
+  std::string slot;
+  if (checkpoint != nullptr && !checkpoint->empty()) {
+    // First the new checkpoint into the slot not in use, flushed; only then the switch.
+    slot = checkpoint_io::next_slot(trial.get(), where);
+    checkpoint_io::write_slot(trial.get(), slot, *checkpoint, where);
+    impl_->commit();
+  }
+  h5::Id history = h5::open_group(trial.get(), "history", where);
+  const auto row = history_row(r);
+  for (std::size_t i = 0; i < kHistoryColumns.size(); ++i)
+    h5::append_to_column(history.get(), kHistoryColumns[i], row[i], where + "/history");
+  if (!slot.empty()) checkpoint_io::make_latest(trial.get(), slot, checkpoint->epochs_done, where);
   impl_->commit();
 }
 
@@ -184,12 +225,24 @@ void ResultsWriter::finish_trial(const std::string& trial_id, const train::Trial
   // The status goes last: a reader that sees `done` sees everything the trial wrote.
   h5::write_attr(g, "status", std::string(kStatusDone));
   impl_->commit();
+  checkpoint_io::drop_resume_state(g);
+  impl_->commit();
+}
+
+void ResultsWriter::interrupt_trial(const std::string& trial_id) {
+  h5::Id trial = impl_->open_trial(trial_id);
+  h5::write_attr(trial.get(), "status", std::string(kStatusInterrupted));
+  impl_->commit();
 }
 
 void ResultsWriter::fail_trial(const std::string& trial_id, const std::string& message) {
   h5::Id trial = impl_->open_trial(trial_id);
   h5::write_attr(trial.get(), "finished", now_iso8601());
   h5::write_attr(trial.get(), "error", message);
+  const std::string where = impl_->where(impl_->trial_path(trial_id));
+  const std::int64_t failures =
+      h5::has_attr(trial.get(), "failures") ? h5::read_int_attr(trial.get(), "failures", where) : 0;
+  h5::write_attr(trial.get(), "failures", failures + 1);
   h5::write_attr(trial.get(), "status", std::string(kStatusFailed));
   impl_->commit();
 }

@@ -104,8 +104,8 @@ std::string unknown_key_message(const std::string& path, const std::string& sugg
   return message;
 }
 
-const std::vector<std::string> kTopLevelKeys = {"name", "data_dir", "base", "experiment", "seeds",
-                                                "grid", "zip",  "trials", "random"};
+const std::vector<std::string> kTopLevelKeys = {"name", "data_dir", "base",   "experiment", "seeds",
+                                                "grid", "zip",      "trials", "random",     "max_attempts"};
 const std::vector<std::string> kExperimentKeys = {"name", "grid", "zip", "trials", "random", "seeds"};
 
 // Parses files for one sweep; each method reads one construct and records what is wrong with it.
@@ -269,7 +269,9 @@ class Parser {
     for (const auto& [key_node, node] : in_file_order(table)) {
       const std::string key(key_node->str());
       const std::string path = prefix + key;
-      if (key == "name" || key == "data_dir" || key == "base" || key == "experiment") continue;  // caller's
+      // The caller's: name always, the file-wide keys at the top level (in an experiment they are unknown).
+      const bool file_wide = key == "data_dir" || key == "base" || key == "experiment" || key == "max_attempts";
+      if (key == "name" || (file_wide && prefix.empty())) continue;
       if (key == "grid" || key == "zip") {
         const toml::table* axes = node->as_table();
         if (axes == nullptr) {
@@ -473,6 +475,15 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
   }
   if (!spec.name.empty() && !is_identifier(spec.name))
     problems.add(root.get("name")->source(), "'name' may hold only letters, digits, '-' and '_' (it becomes part of trial ids)");
+
+  // How often a failing trial is tried (this run and resumed ones together). Not part of any
+  // trial's identity: changing it does not change the sweep hash.
+  if (const toml::node* node = root.get("max_attempts")) {
+    const auto* value = node->as_integer();
+    if (value == nullptr || value->get() < 1 || value->get() > 100)
+      problems.add(node->source(), "'max_attempts' must be an integer from 1 to 100 (how often a failing trial is tried)");
+    else spec.max_attempts = static_cast<int>(value->get());
+  }
 
   ConfigMap base = default_config();
   if (const toml::node* node = root.get("base")) {

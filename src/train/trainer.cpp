@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <sstream>
 
 #include "aecnn/dist/tensor_sync.hpp"
 #include "aecnn/model/aecnn.hpp"
@@ -99,9 +100,25 @@ Evaluation evaluate(model::Aecnn& net, const Tensors& data, double l2, int64_t b
   return result;
 }
 
-// A fresh epoch order from the trial's own generator, so shuffling is reproducible per seed,
-// the same on every rank of a data-parallel trial, and independent of torch's generator.
-std::vector<int64_t> shuffled_order(int64_t n, std::mt19937_64& rng) {
+// The seed of one random stream of one epoch (splitmix64 over the parts). Every stream is
+// re-seeded at each epoch's start from this, so a checkpoint's epoch number is the whole random
+// state: a resumed trial draws exactly what the uninterrupted one would have, on every rank.
+uint64_t stream_seed(int64_t seed, int epoch, int rank, uint64_t stream) {
+  uint64_t x = static_cast<uint64_t>(seed);
+  for (uint64_t part : {static_cast<uint64_t>(epoch), static_cast<uint64_t>(rank), stream}) {
+    x += 0x9e3779b97f4a7c15ULL + part;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+  }
+  return x;
+}
+constexpr uint64_t kDropoutStream = 1, kShuffleStream = 2;
+
+// The epoch's order of the training images, from the trial's own generator (not torch's), so it
+// is the same on every rank of a data-parallel trial and on every device.
+std::vector<int64_t> shuffled_order(int64_t n, int64_t seed, int epoch) {
+  std::mt19937_64 rng(stream_seed(seed, epoch, 0, kShuffleStream));
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
   for (int64_t i = n - 1; i > 0; --i) {
@@ -109,6 +126,66 @@ std::vector<int64_t> shuffled_order(int64_t n, std::mt19937_64& rng) {
     std::swap(order[i], order[pick(rng)]);
   }
   return order;
+}
+
+// Parameters then buffers, by their module names: the order snapshot_weights() uses.
+std::vector<std::string> weight_names(const model::AecnnImpl& net) {
+  std::vector<std::string> names;
+  for (const auto& item : net.named_parameters()) names.push_back(item.key());
+  for (const auto& item : net.named_buffers()) names.push_back(item.key());
+  return names;
+}
+
+std::vector<NamedArray> to_named_arrays(const std::vector<std::string>& names, const std::vector<torch::Tensor>& weights) {
+  std::vector<NamedArray> arrays;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    auto t = weights[i].detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    const float* data = t.data_ptr<float>();
+    arrays.push_back({names.at(i), t.sizes().vec(), std::vector<float>(data, data + t.numel())});
+  }
+  return arrays;
+}
+
+// The tensors of `arrays` in the model's own order, on its device; throws if they do not fit.
+std::vector<torch::Tensor> from_named_arrays(const model::AecnnImpl& net, const std::vector<NamedArray>& arrays) {
+  const auto names = weight_names(net);
+  const auto current = model::snapshot_weights(net);
+  if (arrays.size() != names.size())
+    throw Error("the checkpoint holds " + std::to_string(arrays.size()) + " arrays, the model has " +
+                std::to_string(names.size()));
+  std::vector<torch::Tensor> weights;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const NamedArray& a = arrays[i];
+    if (a.name != names[i] || a.shape != current[i].sizes().vec())
+      throw Error("the checkpoint's array " + a.name + " does not fit the model's " + names[i]);
+    weights.push_back(torch::from_blob(const_cast<float*>(a.values.data()), a.shape, torch::kFloat32)
+                          .to(current[i].device(), current[i].scalar_type(), /*non_blocking=*/false, /*copy=*/true));
+  }
+  return weights;
+}
+
+std::vector<uint8_t> save_optimizer(torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  std::ostringstream out;
+  archive.save_to(out);
+  const std::string bytes = out.str();
+  return {bytes.begin(), bytes.end()};
+}
+
+void load_optimizer(torch::optim::Optimizer& optimizer, const std::vector<uint8_t>& bytes, torch::Device device) {
+  std::istringstream in(std::string(bytes.begin(), bytes.end()));
+  torch::serialize::InputArchive archive;
+  archive.load_from(in, device);
+  optimizer.load(archive);
+}
+
+model::Aecnn build_model(const sweep::TrialConfig& config) {
+  return model::Aecnn(model::AecnnOptions()
+                          .attention(config.attention)
+                          .channel_ratio(config.channel_ratio)
+                          .conv_dropout(config.conv_dropout)
+                          .fc_dropout(config.fc_dropout));
 }
 
 std::vector<torch::Tensor> running_statistics(model::AecnnImpl& net) {
@@ -155,7 +232,7 @@ Trainer::Trainer(const data::FashionMnist& data, const std::string& device) : im
 
 Trainer::~Trainer() = default;
 
-TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& on_epoch, dist::Communicator* comm_in) {
+TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hooks, dist::Communicator* comm_in) {
   const auto trial_start = Clock::now();
   dist::SoloCommunicator solo;
   dist::Communicator& comm = comm_in ? *comm_in : solo;
@@ -167,25 +244,38 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& 
   MemoryProbe memory{device};
   result.memory_baseline_bytes = memory.start();
   result.device = device.str();
-  torch::manual_seed(static_cast<uint64_t>(config.seed));
-  std::mt19937_64 shuffle_rng(static_cast<uint64_t>(config.seed));
+  torch::manual_seed(static_cast<uint64_t>(config.seed));  // the initial weights
 
   const Tensors train = impl_->train.first(config.train_images);
   const Tensors validation = impl_->validation.first(config.eval_images);
   const Tensors test = impl_->test.first(config.eval_images);
 
-  model::Aecnn net(model::AecnnOptions()
-                       .attention(config.attention)
-                       .channel_ratio(config.channel_ratio)
-                       .conv_dropout(config.conv_dropout)
-                       .fc_dropout(config.fc_dropout));
+  model::Aecnn net = build_model(config);
   net->to(device);
+  const std::vector<std::string> names = weight_names(*net);
   std::vector<torch::Tensor> parameters = net->parameters();
   std::vector<torch::Tensor> all_weights = parameters;
   for (const auto& b : net->buffers()) all_weights.push_back(b);
   dist::broadcast_tensors(comm, all_weights, 0);  // the leader's initial weights, everywhere
-  if (ranks > 1) torch::manual_seed(static_cast<uint64_t>(config.seed) * 1000003u + static_cast<uint64_t>(rank));  // own dropout masks
   torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(config.lr).eps(1e-7));
+
+  // Keras' EarlyStopping bookkeeping runs always: its best weights are the checkpoint's `best`;
+  // only with patience > 0 does it stop training and restore them.
+  EarlyStopping early_stopping(std::max(1, config.patience));
+  std::vector<torch::Tensor> best_weights;
+  double lr = config.lr;
+  int first_epoch = 0;
+  if (hooks.resume != nullptr && !hooks.resume->empty()) {
+    // Every rank of the trial loads the same checkpoint; nothing to broadcast.
+    const Checkpoint& from = *hooks.resume;
+    model::restore_weights(*net, from_named_arrays(*net, from.model));
+    if (!from.best_model.empty()) best_weights = from_named_arrays(*net, from.best_model);
+    load_optimizer(optimizer, from.optimizer, device);
+    early_stopping.restore(from.stop_wait, from.best_epoch, from.best_val_loss);
+    lr = from.lr;
+    first_epoch = from.epochs_done;
+    result.history = from.history;
+  }
 
   std::vector<torch::Tensor> gradients;
   for (auto& p : parameters) gradients.push_back(torch::zeros_like(p));
@@ -207,17 +297,18 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& 
   const bool fail_here = fail_rank != nullptr && std::atoi(fail_rank) == rank;
 
   const int horizon = config.lr_horizon > 0 ? config.lr_horizon : config.epochs;
-  EarlyStopping early_stopping(config.patience);
-  std::vector<torch::Tensor> best_weights;
-  double lr = config.lr;
-  for (int epoch = 0; epoch < config.epochs; ++epoch) {
+  // A checkpoint taken at the epoch EarlyStopping ended training resumes straight into the end.
+  bool stopped = first_epoch > 0 && config.patience > 0 && early_stopping.wait() >= config.patience;
+  result.stopped_early = stopped && first_epoch < config.epochs;
+  for (int epoch = first_epoch; epoch < config.epochs && !stopped; ++epoch) {
     const auto epoch_start = Clock::now();
+    torch::manual_seed(stream_seed(config.seed, epoch, rank, kDropoutStream));
     lr = lr_at(config.schedule, config.lr, lr, epoch, horizon);
     for (auto& group : optimizer.param_groups())
       static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
 
     net->train();
-    const auto order = shuffled_order(train.size(), shuffle_rng);
+    const auto order = shuffled_order(train.size(), config.seed, epoch);
     const auto order_on_device = torch::tensor(order, torch::kInt64).to(device);
     // Sums over this rank's slices, reduced once per epoch: cross-entropy, L2 share, correct.
     double ce_sum = 0, l2_sum = 0, correct = 0;
@@ -228,6 +319,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& 
       bool failed = false;
       std::string error;
       try {
+        if (hooks.should_stop && hooks.should_stop()) throw Interrupted("interrupted");
         if (fail_here && epoch == 0 && start == config.batch_size)
           throw TrialError("injected failure (AECNN_TEST_FAIL_RANK=" + std::to_string(rank) + ")");
         optimizer.zero_grad();
@@ -261,9 +353,13 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& 
       }
       if (ranks > 1) {
         // One fused all-reduce: every rank joins it, failed or not, so none is left waiting.
-        if (gradient_reducer.reduce(gradients, failed)) throw TrialError(error);
+        if (gradient_reducer.reduce(gradients, failed)) {
+          if (error == "interrupted") throw Interrupted(error);
+          throw TrialError(error);
+        }
         for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].mutable_grad() = gradients[i];
       } else if (failed) {
+        if (error == "interrupted") throw Interrupted(error);
         throw TrialError(error);
       }
       optimizer.step();
@@ -288,15 +384,25 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& 
     record.train_seconds = train_seconds;
     record.epoch_seconds = seconds_since(epoch_start);
     result.history.push_back(record);
-    if (on_epoch) on_epoch(record);
 
-    if (config.patience > 0) {
-      const bool stop = early_stopping.update(epoch, val.loss);
-      if (early_stopping.take_snapshot()) best_weights = model::snapshot_weights(*net);
-      if (stop) {
-        result.stopped_early = epoch + 1 < config.epochs;
-        break;
-      }
+    const bool stop = early_stopping.update(epoch, val.loss);
+    if (early_stopping.take_snapshot()) best_weights = model::snapshot_weights(*net);
+    if (config.patience > 0 && stop) {
+      result.stopped_early = epoch + 1 < config.epochs;
+      stopped = true;
+    }
+    if (hooks.on_epoch) {
+      Checkpoint checkpoint;
+      checkpoint.epochs_done = epoch + 1;
+      checkpoint.lr = lr;
+      checkpoint.history = result.history;
+      checkpoint.model = to_named_arrays(names, model::snapshot_weights(*net));
+      checkpoint.best_model = to_named_arrays(names, best_weights);
+      checkpoint.optimizer = save_optimizer(optimizer);
+      checkpoint.stop_wait = early_stopping.wait();
+      checkpoint.best_epoch = early_stopping.best_epoch();
+      checkpoint.best_val_loss = early_stopping.best_value();
+      hooks.on_epoch(record, checkpoint);
     }
   }
   result.epochs_run = static_cast<int>(result.history.size());
@@ -328,6 +434,17 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const EpochCallback& 
   result.memory_measure = memory.measure(result.memory_baseline_bytes);
   result.wall_seconds = seconds_since(trial_start);
   return result;
+}
+
+void export_model(const sweep::TrialConfig& config, const std::vector<NamedArray>& weights, const std::string& path) {
+  model::Aecnn net = build_model(config);
+  model::restore_weights(*net, from_named_arrays(*net, weights));
+  net->eval();
+  try {
+    torch::save(net, path);
+  } catch (const c10::Error& e) {
+    throw Error(path + ": cannot write the model: " + std::string(e.what_without_backtrace()));
+  }
 }
 
 void set_compute_threads(int threads) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A diverging trial is recorded failed with its cause; the others finish; the exit code is 1.
+# A diverging trial is recorded failed with its cause and tried again up to max_attempts (2
+# here); the others finish; the exit code is 1. A rerun does not try it again.
 # usage: sweep_failure.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -uo pipefail
 build=$1 src=$2 mpiexec=$3
@@ -12,6 +13,20 @@ cat "$work/run.log"
 [ $code -eq 1 ] || { echo "expected exit code 1, got $code"; exit 1; }
 grep -q "2 of 3 trials done, 1 failed" "$work/run.log" || exit 1
 grep -q "failed: diverge-0001: training loss became" "$work/run.log" || exit 1
+grep -q "diverge-0001 FAILED: .*; trying again (attempt 2 of 2)" "$work/run.log" || exit 1
+[ "$(grep -c "diverge-0001 started" "$work/run.log")" = 2 ] || exit 1
+/usr/bin/python3 -c "
+import h5py, sys
+t = h5py.File(sys.argv[1])['trials/diverge-0001']
+assert (t.attrs['attempts'], t.attrs['failures'], t.attrs['status']) == (2, 2, 'failed'), dict(t.attrs)
+" "$work/r.h5" || exit 1
+# Over its budget: the rerun trains nothing, still reports the failure, still exits 1.
+"$mpiexec" -n 2 "$build/aecnn-sweep" "$src/tests/data/sweeps/diverge.toml" -o "$work/r.h5" >"$work/rerun.log" 2>&1
+code=$?
+cat "$work/rerun.log"
+[ $code -eq 1 ] || { echo "rerun: expected exit code 1, got $code"; exit 1; }
+grep -q "2 trial(s) already done, 0 to run, 1 failed too often to try again" "$work/rerun.log" || exit 1
+grep -q "failed: diverge-0001: failed 2 time(s) in earlier runs; not tried again (max_attempts)" "$work/rerun.log" || exit 1
 /usr/bin/python3 "$src/tests/integration/check_results.py" "$work/r.h5" --done 2 --failed 1 --epochs 1 || exit 1
 "$build/aecnn-analyze" "$work/r.h5" | grep -Eq "^diverge-0001 +failed" || exit 1
 # A file with a failed trial still gets its report; lr is numeric: the by_lr panels appear.

@@ -30,6 +30,20 @@ done
 grep -q "^4 trials, 4 done" "$work/py.log"
 [ "$(head -c 4 "$work/py.png" | od -An -c | tr -d ' ')" = "211PNG" ]
 
+# A trained model leaves as a file LibTorch loads; its weights are the checkpoint's arrays.
+"$build/aecnn-sweep" export "$work/r.h5" tiny-0003 -o "$work/tiny-0003.pt" | tee "$work/export.log"
+grep -q "wrote $work/tiny-0003.pt: tiny-0003, final weights (epoch 2), test accuracy" "$work/export.log"
+[ "$(head -c 2 "$work/tiny-0003.pt")" = "PK" ]  # torch::save writes a zip archive
+/usr/bin/python3 -c "
+import h5py, sys
+latest = h5py.File(sys.argv[1])['trials/tiny-0003/checkpoint/latest']
+assert latest.attrs['epochs_done'] == 2 and 'optimizer' not in latest, dict(latest.attrs)
+w = latest['model/conv1.weight'][()]
+assert w.shape == (32, 1, 3, 3) and w.dtype.name == 'float32', w.shape
+" "$work/r.h5"
+if "$build/aecnn-sweep" export "$work/r.h5" tiny-0009 2> "$work/export.err"; then exit 1; fi
+grep -q "has no trial 'tiny-0009'" "$work/export.err"
+
 # The same sweep again resumes the file: nothing left to train, nothing rewritten.
 before=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(sorted((n, f['trials'][n].attrs['finished']) for n in f['trials']))" "$work/r.h5")
 "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" | tee "$work/resume.log"

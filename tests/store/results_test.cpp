@@ -1,4 +1,8 @@
 #include <gmock/gmock.h>
+#include <hdf5.h>
+
+#include <fstream>
+#include <iterator>
 #include <gtest/gtest.h>
 
 #include "../support/error_message.hpp"
@@ -50,6 +54,22 @@ train::TrialResult result_of(int epochs) {
   r.memory_baseline_bytes = 300 << 20;
   r.memory_measure = "cpu_rss_high_water_mark";
   return r;
+}
+
+// A checkpoint after `epochs` epochs whose every value says which epoch wrote it.
+train::Checkpoint checkpoint_after(int epochs) {
+  train::Checkpoint c;
+  c.epochs_done = epochs;
+  c.lr = 1e-3 / epochs;
+  for (int e = 1; e <= epochs; ++e) c.history.push_back(row(e));
+  const float v = static_cast<float>(epochs);
+  c.model = {{"conv1.weight", {2, 1, 3, 3}, std::vector<float>(18, v)}, {"bn1.running_mean", {2}, {v, -v}}};
+  c.best_model = {{"conv1.weight", {2, 1, 3, 3}, std::vector<float>(18, v - 0.5f)}, {"bn1.running_mean", {2}, {0, 0}}};
+  c.optimizer = std::vector<std::uint8_t>(100 + epochs, static_cast<std::uint8_t>(epochs));
+  c.stop_wait = epochs % 2;
+  c.best_epoch = epochs - 2;
+  c.best_val_loss = 0.5 / epochs;
+  return c;
 }
 
 std::string error_of(const std::function<void()>& action) { return aecnn::testing::error_message<Error>(action); }
@@ -119,13 +139,96 @@ TEST(Results, ReopeningTheSameSweepResumesAndCountsAttempts) {
   }
   {
     ResultsWriter writer(path, f.info);
-    EXPECT_EQ(writer.done_trials(), std::set<std::string>{"r-0000"});
-    writer.begin_trial(f.trials[1], {2});  // the interrupted one starts over
+    const auto states = writer.trial_states();
+    ASSERT_EQ(states.size(), 2u);
+    EXPECT_EQ(states.at("r-0000").status, kStatusDone);
+    EXPECT_EQ(states.at("r-0001").status, kStatusRunning);
+    EXPECT_FALSE(writer.checkpoint(f.trials[1].id).has_value());
+    writer.begin_trial(f.trials[1], {2});  // the interrupted one, without a checkpoint, starts over
     writer.append_epoch(f.trials[1].id, row(1));
   }
   const auto contents = read_results(path);
   EXPECT_EQ(contents.trials[1].attempts, 2);
   EXPECT_EQ(contents.trials[1].history.size(), 1u);
+}
+
+TEST(Results, TheLatestCheckpointIsReadBackWholeAndAlternatesBetweenTwoSlots) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.file("r.h5");
+  std::optional<train::Checkpoint> back;
+  {
+    ResultsWriter writer(path, f.info);
+    writer.begin_trial(f.trials[0], {1});
+    for (int e = 1; e <= 3; ++e) {
+      const auto c = checkpoint_after(e);
+      writer.append_epoch(f.trials[0].id, row(e), &c);
+    }
+    back = writer.checkpoint(f.trials[0].id);
+  }
+  ASSERT_TRUE(back.has_value());
+  const auto expected = checkpoint_after(3);
+  EXPECT_EQ(back->epochs_done, 3);
+  EXPECT_EQ(back->lr, expected.lr);
+  EXPECT_EQ(back->stop_wait, 1);
+  EXPECT_EQ(back->best_epoch, 1);
+  EXPECT_EQ(back->best_val_loss, expected.best_val_loss);
+  EXPECT_EQ(back->optimizer, expected.optimizer);
+  ASSERT_EQ(back->model.size(), 2u);
+  EXPECT_EQ(back->model[0].name, "conv1.weight");  // the model's order, not HDF5's alphabetical one
+  EXPECT_EQ(back->model[0].shape, (std::vector<std::int64_t>{2, 1, 3, 3}));
+  EXPECT_EQ(back->model[0].values, expected.model[0].values);
+  EXPECT_EQ(back->model[1].values, expected.model[1].values);
+  EXPECT_EQ(back->best_model[0].values, expected.best_model[0].values);
+  ASSERT_EQ(back->history.size(), 3u);
+  EXPECT_EQ(back->history[2].val_loss, row(3).val_loss);
+  // Weights only, for export, through the reader a user would use.
+  const auto weights = read_checkpoint(path, f.trials[0].id);
+  ASSERT_TRUE(weights.has_value());
+  EXPECT_TRUE(weights->optimizer.empty());
+  EXPECT_EQ(weights->model[0].values, expected.model[0].values);
+  EXPECT_THAT(error_of([&] { read_checkpoint(path, "nope"); }), HasSubstr("has no trial 'nope'"));
+}
+
+TEST(Results, AResumedTrialContinuesFromItsCheckpointWithItsHistoryCutThere) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.file("r.h5");
+  {
+    ResultsWriter writer(path, f.info);
+    writer.begin_trial(f.trials[0], {1});
+    const auto c = checkpoint_after(1);
+    writer.append_epoch(f.trials[0].id, row(1), &c);
+    writer.append_epoch(f.trials[0].id, row(2));  // a row whose checkpoint never made it
+    writer.fail_trial(f.trials[0].id, "boom");
+  }
+  std::optional<train::Checkpoint> resume;
+  {
+    ResultsWriter writer(path, f.info);
+    EXPECT_EQ(writer.trial_states().at(f.trials[0].id).failures, 1);
+    resume = writer.checkpoint(f.trials[0].id);
+    ASSERT_TRUE(resume.has_value());
+    writer.begin_trial(f.trials[0], {2}, &*resume);
+  }
+  auto contents = read_results(path);
+  EXPECT_EQ(contents.trials[0].status, kStatusRunning);
+  EXPECT_EQ(contents.trials[0].attempts, 2);
+  EXPECT_EQ(contents.trials[0].failures, 1);
+  ASSERT_EQ(contents.trials[0].history.size(), 1u);
+  const auto c2 = checkpoint_after(2);
+  {
+    ResultsWriter writer(path, f.info);
+    writer.append_epoch(f.trials[0].id, row(2), &c2);
+    writer.finish_trial(f.trials[0].id, result_of(2));
+  }
+  contents = read_results(path);
+  EXPECT_EQ(contents.trials[0].status, kStatusDone);
+  EXPECT_EQ(contents.trials[0].history.size(), 2u);
+  // Done: the weights stay for export, the optimizer state goes.
+  const auto kept = read_checkpoint(path, f.trials[0].id);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->epochs_done, 2);
+  EXPECT_EQ(kept->model[0].values, c2.model[0].values);
 }
 
 TEST(Results, AnotherSweepsFileIsRefusedAndLeftIntact) {
@@ -150,6 +253,48 @@ TEST(Results, NonHdf5FileIsRefusedByWriterAndReader) {
   EXPECT_THAT(error_of([&] { ResultsWriter(path, f.info); }), HasSubstr("notes.h5: exists and is not an HDF5 file"));
   EXPECT_THAT(error_of([&] { read_results(path); }), HasSubstr("notes.h5: not an HDF5 file"));
   EXPECT_THAT(error_of([&] { read_results(dir.file("absent.h5")); }), HasSubstr("absent.h5: no such file"));
+}
+
+// A results file cut short (a full disk, a copy that did not finish) or with its metadata
+// overwritten gets one clear error from the writer and the reader, never a crash.
+TEST(Results, ADamagedFileGetsAClearErrorNotACrash) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto good = dir.file("good.h5");
+  {
+    ResultsWriter writer(good, f.info);
+    writer.begin_trial(f.trials[0], {1});
+    writer.finish_trial(f.trials[0].id, result_of(3));
+  }
+  std::ifstream in(good, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto truncated = dir.write("truncated.h5", bytes.substr(0, bytes.size() / 2));
+  EXPECT_THAT(error_of([&] { read_results(truncated); }), HasSubstr("truncated.h5: cannot open: truncated file"));
+  EXPECT_THAT(error_of([&] { ResultsWriter(truncated, f.info); }), HasSubstr("truncated.h5: cannot open for writing"));
+  // The superblock intact, everything after it scrambled.
+  std::string scrambled = bytes;
+  for (std::size_t i = 96; i < scrambled.size(); i += 7) scrambled[i] = static_cast<char>(scrambled[i] ^ 0x5a);
+  const auto garbled = dir.write("garbled.h5", scrambled);
+  EXPECT_THAT(error_of([&] { read_results(garbled); }), HasSubstr("garbled.h5"));
+  EXPECT_THAT(error_of([&] { ResultsWriter(garbled, f.info); }), HasSubstr("garbled.h5"));
+}
+
+TEST(Results, AFileOfANewerFormatIsRefusedByWriterAndReader) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.file("r.h5");
+  { ResultsWriter writer(path, f.info); }
+  {
+    hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const std::int64_t newer = kFormatVersion + 1;
+    hid_t attr = H5Aopen(file, "format_version", H5P_DEFAULT);
+    H5Awrite(attr, H5T_NATIVE_INT64, &newer);
+    H5Aclose(attr);
+    H5Fclose(file);
+  }
+  EXPECT_THAT(error_of([&] { read_results(path); }), HasSubstr("format version 2 is newer than this tool reads (1)"));
+  EXPECT_THAT(error_of([&] { ResultsWriter(path, f.info); }), HasSubstr("format version 2"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "../support/temp_dir.hpp"
+#include "aecnn/model/aecnn.hpp"
 #include "aecnn/train/schedule.hpp"
 
 namespace aecnn::train {
@@ -54,7 +55,9 @@ Trainer* TrainerTest::trainer_ = nullptr;
 
 TEST_F(TrainerTest, RecordsAFullHistoryAndLearns) {
   std::vector<EpochRecord> seen;
-  const TrialResult result = trainer_->run(small(0), [&](const EpochRecord& r) { seen.push_back(r); });
+  TrialHooks hooks;
+  hooks.on_epoch = [&](const EpochRecord& r, const Checkpoint&) { seen.push_back(r); };
+  const TrialResult result = trainer_->run(small(0), hooks);
   ASSERT_EQ(result.history.size(), 2u);
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[1].epoch, 2);
@@ -163,6 +166,153 @@ TEST_F(TrainerTest, DivergenceFailsTheTrialWithItsCause) {
   } catch (const TrialError& error) {
     EXPECT_NE(std::string(error.what()).find("training loss became"), std::string::npos) << error.what();
   }
+}
+
+// Everything that varies between epochs is exercised: dropout masks, shuffles, a decaying lr
+// (cosine), L2, Adam's moments, BatchNorm statistics, and the best weights early stopping keeps.
+void expect_same_history(const std::vector<EpochRecord>& a, const std::vector<EpochRecord>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t e = 0; e < a.size(); ++e) {
+    EXPECT_EQ(a[e].epoch, b[e].epoch);
+    EXPECT_EQ(a[e].lr, b[e].lr) << "epoch " << e + 1;
+    EXPECT_EQ(a[e].loss, b[e].loss) << "epoch " << e + 1;
+    EXPECT_EQ(a[e].accuracy, b[e].accuracy) << "epoch " << e + 1;
+    EXPECT_EQ(a[e].val_loss, b[e].val_loss) << "epoch " << e + 1;
+    EXPECT_EQ(a[e].val_accuracy, b[e].val_accuracy) << "epoch " << e + 1;
+  }
+}
+
+void expect_same_arrays(const std::vector<NamedArray>& a, const std::vector<NamedArray>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].name, b[i].name);
+    EXPECT_EQ(a[i].shape, b[i].shape);
+    EXPECT_TRUE(a[i].values == b[i].values) << a[i].name << " differs";
+  }
+}
+
+TEST_F(TrainerTest, ResumingFromACheckpointGivesBitwiseTheUninterruptedTrial) {
+  auto config = small(7);
+  config.epochs = 4;
+  config.train_images = 256;
+  config.conv_dropout = 0.2;
+  config.fc_dropout = 0.3;
+  config.l2 = 1e-4;
+  config.schedule = sweep::Schedule::kCosine;
+  config.patience = 3;
+  std::vector<Checkpoint> checkpoints;
+  TrialHooks record;
+  record.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { checkpoints.push_back(c); };
+  const TrialResult whole = trainer_->run(config, record);
+  ASSERT_EQ(checkpoints.size(), 4u);
+  EXPECT_EQ(checkpoints[1].epochs_done, 2);
+  EXPECT_EQ(checkpoints[1].history.size(), 2u);
+  EXPECT_FALSE(checkpoints[1].optimizer.empty());
+  EXPECT_FALSE(checkpoints[1].best_model.empty());
+
+  // A different trial in between, so nothing left over in the process can help the resumed one.
+  trainer_->run(small(1));
+
+  for (int after : {1, 2}) {
+    std::vector<Checkpoint> resumed_checkpoints;
+    TrialHooks resume;
+    resume.resume = &checkpoints[after - 1];
+    resume.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { resumed_checkpoints.push_back(c); };
+    const TrialResult resumed = trainer_->run(config, resume);
+    SCOPED_TRACE("resumed after epoch " + std::to_string(after));
+    expect_same_history(whole.history, resumed.history);
+    ASSERT_EQ(resumed_checkpoints.size(), static_cast<std::size_t>(4 - after));
+    expect_same_arrays(checkpoints.back().model, resumed_checkpoints.back().model);
+    expect_same_arrays(checkpoints.back().best_model, resumed_checkpoints.back().best_model);
+    // (The optimizer archives differ as bytes: LibTorch keys them by tensor address. The equal
+    // histories after the resume are what show Adam's moments came back exactly.)
+    EXPECT_EQ(whole.test_loss, resumed.test_loss);
+    EXPECT_EQ(whole.confusion, resumed.confusion);
+    EXPECT_EQ(whole.best_epoch, resumed.best_epoch);
+  }
+}
+
+TEST_F(TrainerTest, ACheckpointTakenWhenEarlyStoppingEndedTrainingResumesIntoTheEnd) {
+  auto config = small(1);
+  config.epochs = 6;
+  config.patience = 1;
+  config.lr = 0.05;
+  std::vector<Checkpoint> checkpoints;
+  TrialHooks record;
+  record.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { checkpoints.push_back(c); };
+  const TrialResult whole = trainer_->run(config, record);
+  ASSERT_TRUE(whole.stopped_early) << "the test needs a trial that stops early";
+  TrialHooks resume;
+  resume.resume = &checkpoints.back();
+  int epochs_trained = 0;
+  resume.on_epoch = [&](const EpochRecord&, const Checkpoint&) { ++epochs_trained; };
+  const TrialResult resumed = trainer_->run(config, resume);
+  EXPECT_EQ(epochs_trained, 0);
+  EXPECT_TRUE(resumed.stopped_early);
+  EXPECT_EQ(resumed.best_epoch, whole.best_epoch);
+  EXPECT_EQ(resumed.test_loss, whole.test_loss);
+}
+
+TEST_F(TrainerTest, ShouldStopInterruptsAtTheNextStepAndTheCheckpointContinuesIt) {
+  auto config = small(2);
+  config.epochs = 3;
+  config.train_images = 256;
+  const TrialResult whole = trainer_->run(config);
+  std::vector<Checkpoint> checkpoints;
+  int steps = 0;
+  TrialHooks hooks;
+  hooks.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { checkpoints.push_back(c); };
+  hooks.should_stop = [&] { return ++steps > 6; };  // 4 steps an epoch: stops in the second
+  EXPECT_THROW(trainer_->run(config, hooks), Interrupted);
+  ASSERT_EQ(checkpoints.size(), 1u);
+  TrialHooks resume;
+  resume.resume = &checkpoints[0];
+  const TrialResult resumed = trainer_->run(config, resume);
+  expect_same_history(whole.history, resumed.history);
+  EXPECT_EQ(whole.test_loss, resumed.test_loss);
+}
+
+TEST_F(TrainerTest, ACheckpointOfAnotherModelIsRefused) {
+  auto config = small(0);
+  config.epochs = 1;
+  std::vector<Checkpoint> checkpoints;
+  TrialHooks record;
+  record.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { checkpoints.push_back(c); };
+  trainer_->run(config, record);
+  config.attention = sweep::Attention::kNone;  // fewer arrays
+  TrialHooks resume;
+  resume.resume = &checkpoints[0];
+  EXPECT_THROW(trainer_->run(config, resume), Error);
+}
+
+TEST_F(TrainerTest, AnExportedModelLoadsWithTorchLoadAndGivesTheRecordedTestAccuracy) {
+  auto config = small(3);
+  config.epochs = 1;
+  std::vector<Checkpoint> checkpoints;
+  TrialHooks record;
+  record.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { checkpoints.push_back(c); };
+  const TrialResult result = trainer_->run(config, record);
+  aecnn::testing::TempDir dir;
+  const std::string path = dir.file("model.pt");
+  export_model(config, checkpoints.back().model, path);
+
+  model::Aecnn loaded(model::AecnnOptions().attention(config.attention));
+  torch::load(loaded, path);
+  loaded->eval();
+  torch::NoGradGuard no_grad;
+  // The test images the trial was evaluated on (the first eval_images), in its batch size.
+  const auto data = data::load_fashion_mnist(aecnn::testing::subset_dir());
+  const int64_t n = config.eval_images;
+  auto images = torch::from_blob(const_cast<uint8_t*>(data.test.images.pixels.data()), {n, 1, 28, 28}, torch::kUInt8)
+                    .to(torch::kFloat32)
+                    .div_(255.0);
+  auto labels = torch::from_blob(const_cast<uint8_t*>(data.test.labels.data()), {n}, torch::kUInt8).to(torch::kInt64);
+  int64_t correct = 0;
+  for (int64_t start = 0; start < n; start += config.batch_size) {
+    const int64_t size = std::min<int64_t>(config.batch_size, n - start);
+    correct += loaded->forward(images.narrow(0, start, size)).argmax(1).eq(labels.narrow(0, start, size)).sum().item<int64_t>();
+  }
+  EXPECT_EQ(static_cast<double>(correct) / static_cast<double>(n), result.test_accuracy);
 }
 
 }  // namespace

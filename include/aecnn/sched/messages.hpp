@@ -4,11 +4,16 @@
 //  2. Rank 0 sends kAssign{trial, group} to each worker of the trial's group (one worker, or k for
 //     a data-parallel trial; group.front() leads). The group's members make a communicator among
 //     themselves alone and train the trial together.
-//  3. The leader sends kEpoch after every epoch, then kDone{result} or kFailed{message}; every
-//     other member sends kReleased when it is done with the trial, failed or not.
+//  3. The leader sends kEpoch{row, checkpoint} after every epoch, then kDone{result} or
+//     kFailed{message}; every other member sends kReleased when it is done with the trial,
+//     failed or not.
+//  3a. On a stop signal rank 0 sends kInterrupt{trial} to every member of every running trial;
+//     they stop at the next training step and report with `interrupted` set. A worker that
+//     catches a signal itself reports its trial interrupted, and rank 0 then stops the sweep.
 //  4. Rank 0 commits each message to results.h5 as it arrives; once all of a trial's workers have
 //     reported, they are free and the next trials are assigned.
-//  5. When no trial is left, rank 0 sends kStop to every worker; all ranks finalise.
+//  5. When no trial is left (or after a stop signal, once every running trial has reported),
+//     rank 0 sends kStop to every worker; all ranks finalise.
 // Messages are Boost.Serialization archives; the structs below are their whole content.
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
@@ -19,7 +24,7 @@
 
 namespace aecnn::sched {
 
-enum Tag : int { kAssign = 1, kStop = 2, kEpoch = 3, kDone = 4, kFailed = 5, kReleased = 6 };
+enum Tag : int { kAssign = 1, kStop = 2, kEpoch = 3, kDone = 4, kFailed = 5, kReleased = 6, kInterrupt = 7 };
 
 struct Assignment {
   int trial = 0;  ///< index into the scheduler's trial list
@@ -28,11 +33,13 @@ struct Assignment {
   std::string device;      ///< as requested: auto, cpu or cuda; each worker resolves its own GPU
   std::vector<int> group;  ///< world ranks that train the trial; group.front() leads
   sweep::TrialConfig config;
+  train::Checkpoint resume;  ///< where an earlier attempt got to (empty: from scratch)
 };
 
 struct EpochReport {
   int trial = 0;
   train::EpochRecord record;
+  train::Checkpoint checkpoint;
 };
 
 struct DoneReport {
@@ -44,6 +51,7 @@ struct FailedReport {
   int trial = 0;
   std::string message;
   bool own = true;  ///< false: this rank only stopped because another rank of the trial failed
+  bool interrupted = false;  ///< stopped by a signal, not failed
 };
 
 /// A non-leading member of a trial's group is done with it.
@@ -51,6 +59,7 @@ struct ReleasedReport {
   int trial = 0;
   bool failed = false;
   std::string message;  ///< this rank's own error, if it had one
+  bool interrupted = false;
 };
 
 }  // namespace aecnn::sched
@@ -68,6 +77,15 @@ void serialize(Archive& ar, aecnn::train::EpochRecord& r, unsigned) {
   ar & r.epoch & r.lr & r.loss & r.accuracy & r.val_loss & r.val_accuracy & r.epoch_seconds & r.train_seconds;
 }
 template <class Archive>
+void serialize(Archive& ar, aecnn::train::NamedArray& a, unsigned) {
+  ar & a.name & a.shape & a.values;
+}
+template <class Archive>
+void serialize(Archive& ar, aecnn::train::Checkpoint& c, unsigned) {
+  ar & c.epochs_done & c.lr & c.history & c.model & c.best_model & c.optimizer;
+  ar & c.stop_wait & c.best_epoch & c.best_val_loss;
+}
+template <class Archive>
 void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
   ar & r.history & r.epochs_run & r.best_epoch & r.stopped_early & r.restored_best;
   ar & r.train_eval_loss & r.train_eval_accuracy;
@@ -78,11 +96,11 @@ void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::Assignment& a, unsigned) {
-  ar & a.trial & a.trial_id & a.data_dir & a.device & a.group & a.config;
+  ar & a.trial & a.trial_id & a.data_dir & a.device & a.group & a.config & a.resume;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::EpochReport& m, unsigned) {
-  ar & m.trial & m.record;
+  ar & m.trial & m.record & m.checkpoint;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::DoneReport& m, unsigned) {
@@ -90,11 +108,11 @@ void serialize(Archive& ar, aecnn::sched::DoneReport& m, unsigned) {
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::FailedReport& m, unsigned) {
-  ar & m.trial & m.message & m.own;
+  ar & m.trial & m.message & m.own & m.interrupted;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::ReleasedReport& m, unsigned) {
-  ar & m.trial & m.failed & m.message;
+  ar & m.trial & m.failed & m.message & m.interrupted;
 }
 
 }  // namespace boost::serialization

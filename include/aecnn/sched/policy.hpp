@@ -31,6 +31,8 @@ class Policy {
   std::optional<Dispatch> next();
   /// The trial's workers are free again (it finished or failed on all of them).
   void trial_ended(int trial);
+  /// Queues an ended trial again, last (a retry after a failure).
+  void requeue(int trial) { queue_.push_back(trial); }
 
   bool all_done() const { return queue_.empty() && running_.empty(); }
   std::size_t pending() const { return queue_.size(); }

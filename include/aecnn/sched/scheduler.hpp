@@ -2,6 +2,8 @@
 // Runs a sweep's trials: on rank 0 the scheduler, on ranks 1..N-1 the workers (protocol in
 // messages.hpp); with one process, the same trials in turn without MPI messages.
 #include <boost/mpi/communicator.hpp>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,24 +19,42 @@ struct Utilisation {
   double fraction() const { return available_rank_seconds > 0 ? busy_rank_seconds / available_rank_seconds : 0; }
 };
 
-/// Rank 0: hands `to_run` (indices into `trials`) to free workers, k at once for a k-rank trial
-/// (Policy), commits every report through `log`, then stops the workers. Waits without spinning.
-/// `device` is the --device request (auto, cpu, cuda) passed on to the workers.
-Utilisation run_scheduler(const boost::mpi::communicator& world, const std::vector<sweep::TrialSpec>& trials,
-                          const std::vector<int>& to_run, const std::string& data_dir, const std::string& device,
-                          TrialLog& log);
+/// What rank 0 runs: the trials still to do, and how often a failing one may be tried.
+struct SweepJob {
+  const std::vector<sweep::TrialSpec>* trials = nullptr;  ///< the whole expansion
+  std::vector<int> to_run;    ///< indices into trials, in order
+  std::vector<int> failures;  ///< per trial index: failed attempts in earlier runs
+  int max_attempts = 3;       ///< a trial that failed this often is not tried again
+  std::string data_dir;
+  std::string device;         ///< the --device request (auto, cpu, cuda), resolved by each worker
+};
+
+/// How a run ended.
+struct SweepOutcome {
+  Utilisation utilisation;
+  int stop_signal = 0;  ///< the signal that stopped the sweep early, or 0 (it ran to the end)
+};
+
+/// Rank 0: hands the job's trials to free workers, k at once for a k-rank trial (Policy),
+/// commits every report through `log`, retries failed trials up to the budget, then stops the
+/// workers. A trial that has a checkpoint continues from it. On a stop signal no new trial
+/// starts, running ones stop at their next step, and the run returns once all have reported.
+/// Waits without spinning.
+SweepOutcome run_scheduler(const boost::mpi::communicator& world, const SweepJob& job, TrialLog& log);
 
 /// Ranks 1..N-1: trains what rank 0 assigns, alone or with the other ranks of a trial's group,
 /// until told to stop. `local_rank` (the rank's index on its node) picks its GPU. Any exception
 /// inside a trial is reported as that trial's failure; the worker goes on.
 void run_worker(const boost::mpi::communicator& world, int local_rank);
 
-/// One process: trains `to_run` in order (every trial must need one rank).
-void run_serial(const std::vector<sweep::TrialSpec>& trials, const std::vector<int>& to_run,
-                const std::string& data_dir, const std::string& device, TrialLog& log);
+/// One process: the same as run_scheduler, training the trials itself in turn (every trial
+/// must need one rank).
+SweepOutcome run_serial(const SweepJob& job, TrialLog& log);
 
-/// Blocks until a message from `source` (or any) is waiting, sleeping between probes. Open
-/// MPI's blocking receive busy-polls, which would take a core from the trainers on a small node.
-boost::mpi::status wait_for_message(const boost::mpi::communicator& comm, int source = boost::mpi::any_source);
+/// Blocks until a message from `source` (or any) is waiting, sleeping between probes, or until
+/// `give_up` says so (then nothing). Open MPI's blocking receive busy-polls, which would take a
+/// core from the trainers on a small node.
+std::optional<boost::mpi::status> wait_for_message(const boost::mpi::communicator& comm, int source,
+                                                   const std::function<bool()>& give_up = {});
 
 }  // namespace aecnn::sched

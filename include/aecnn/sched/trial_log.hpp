@@ -1,44 +1,73 @@
 #pragma once
-// Rank 0's record of what happens to each trial: commits it to results.h5 and prints progress.
+// Rank 0's record of what happens to each trial: commits it to results.h5 and shows progress.
 // Serial and MPI runs both report through it, so both write the same file the same way.
+//
+// Progress: every event is one line (trial started, epoch, done, failed). On a terminal a live
+// block below them is redrawn at each event: the totals, elapsed time, ETA, and the epoch of
+// every running trial. Into a file (a Slurm log) no control characters are written; the same
+// summary comes as a plain line at most once a minute.
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "aecnn/sched/progress.hpp"
 #include "aecnn/store/writer.hpp"
 #include "aecnn/sweep/expand.hpp"
 #include "aecnn/train/records.hpp"
 
 namespace aecnn::sched {
 
+enum class ProgressStyle { kLive, kPlain };
+
+/// kLive when `out` is a terminal, else kPlain.
+ProgressStyle default_progress_style(std::FILE* out);
+
 class TrialLog {
  public:
-  /// `trials` is the whole expansion; `already_done` counts trials a resumed file had finished.
-  TrialLog(store::ResultsWriter& writer, const std::vector<sweep::TrialSpec>& trials, int already_done,
-           std::FILE* out = stdout);
+  /// `trials` is the whole expansion; `states` what the file said at the start (resume);
+  /// `to_run` the indices this run trains.
+  TrialLog(store::ResultsWriter& writer, const std::vector<sweep::TrialSpec>& trials,
+           const std::map<std::string, store::TrialState>& states, const std::vector<int>& to_run,
+           std::FILE* out = stdout, ProgressStyle style = ProgressStyle::kPlain);
 
-  void started(int trial, const std::vector<int>& ranks);
-  void epoch(int trial, const train::EpochRecord& record);
+  /// Where an earlier attempt of the trial got to, if it left a checkpoint.
+  std::optional<train::Checkpoint> resume_point(int trial) const;
+
+  void started(int trial, const std::vector<int>& ranks, const train::Checkpoint* resume);
+  void epoch(int trial, const train::EpochRecord& record, const train::Checkpoint& checkpoint);
   void done(int trial, const train::TrialResult& result);
-  void failed(int trial, const std::string& message);
+  /// A failure; `next_attempt` > 0 says it will be tried again as that attempt of `max_attempts`.
+  void failed(int trial, const std::string& message, int next_attempt, int max_attempts);
+  void interrupted(int trial);
+  /// A stop signal arrived: say so once.
+  void stopping(const std::string& signal);
 
-  int done_count() const { return done_; }
+  int done_count() const { return progress_.done(); }
+  /// Trials that ended failed (this run, or earlier ones over their budget), with messages.
   const std::vector<std::pair<std::string, std::string>>& failures() const { return failures_; }
-  /// One closing line, plus one per failed trial.
-  void print_summary() const;
+  /// The closing lines: counts, failures, and how to resume when stopped early.
+  void print_summary(int stop_signal, const std::string& resume_command);
 
  private:
-  std::string status_prefix() const;
+  double elapsed() const;
+  /// Prints one event line (and keeps the live block below it).
+  void event(const std::string& line);
+  void clear_block();
+  void draw_block();
 
   store::ResultsWriter& writer_;
   const std::vector<sweep::TrialSpec>& trials_;
   std::FILE* out_;
-  int done_ = 0;
-  int running_ = 0;
+  ProgressStyle style_;
+  Progress progress_;
   std::vector<std::pair<std::string, std::string>> failures_;  ///< trial id, message
+  int block_lines_ = 0;  ///< lines of the live block on screen
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_plain_summary_ = start_;
 };
 
 }  // namespace aecnn::sched

@@ -15,6 +15,7 @@ struct TrialRecord {
   std::string id, experiment, hash, status, error;
   int index = 0;
   int attempts = 0;
+  int failures = 0;
   std::vector<std::string> varying;  ///< keys that tell this trial from its siblings
   sweep::ConfigMap config;
   std::vector<train::EpochRecord> history;
@@ -31,5 +32,9 @@ struct ResultsContents {
 /// Reads every trial. Throws H5Error naming the file when it is missing, not HDF5, not an
 /// aecnn-sweep results file, or of a newer format version.
 ResultsContents read_results(const std::string& path);
+
+/// The trial's latest checkpoint, weights only (no optimizer state), or nothing if it has
+/// none. Throws H5Error if the file cannot be read or has no such trial.
+std::optional<train::Checkpoint> read_checkpoint(const std::string& path, const std::string& trial_id);
 
 }  // namespace aecnn::store

@@ -25,6 +25,8 @@ inline constexpr int kFormatVersion = 1;
 inline constexpr const char* kStatusRunning = "running";
 inline constexpr const char* kStatusDone = "done";
 inline constexpr const char* kStatusFailed = "failed";
+/// Stopped by a signal; its latest checkpoint continues it when the sweep is run again.
+inline constexpr const char* kStatusInterrupted = "interrupted";
 
 /// An HDF5 problem; what() names the file and the object path.
 class H5Error : public Error {

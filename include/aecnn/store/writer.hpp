@@ -1,8 +1,9 @@
 #pragma once
 // Writes results.h5. Only rank 0 holds a ResultsWriter. Every call commits and flushes, so a
 // kill at any moment leaves the file readable with everything committed before it.
+#include <map>
 #include <memory>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ struct SweepInfo {
   std::string overrides;  ///< command-line changes to every trial (--set, --epochs-scale), or ""
 };
 
+/// What a results file says about one trial.
+struct TrialState {
+  std::string status;  ///< running, done, failed, interrupted
+  int attempts = 0;    ///< times it was started
+  int failures = 0;    ///< times it failed (an exception, not a signal or a kill)
+};
+
 class ResultsWriter {
  public:
   /// Creates `path`, or reopens it to resume when it holds results of the same sweep (hash).
@@ -32,15 +40,23 @@ class ResultsWriter {
   ResultsWriter(const ResultsWriter&) = delete;
   ResultsWriter& operator=(const ResultsWriter&) = delete;
 
-  /// Ids of trials already done: a resumed sweep skips them.
-  std::set<std::string> done_trials() const;
+  /// Every trial the file holds, by id: a resumed sweep skips the done ones.
+  std::map<std::string, TrialState> trial_states() const;
+  /// The trial's latest checkpoint (with the optimizer state), or nothing.
+  std::optional<train::Checkpoint> checkpoint(const std::string& trial_id) const;
 
-  /// Starts (or restarts) a trial: its config and status `running`, attempts counted up.
-  void begin_trial(const sweep::TrialSpec& trial, const std::vector<int>& ranks);
-  /// Appends one history row.
-  void append_epoch(const std::string& trial_id, const train::EpochRecord& record);
+  /// Starts a trial (status `running`, attempts counted up): from scratch, or, given the
+  /// checkpoint() of an earlier attempt, continuing it with the history up to the checkpoint.
+  void begin_trial(const sweep::TrialSpec& trial, const std::vector<int>& ranks,
+                   const train::Checkpoint* resume = nullptr);
+  /// Appends one history row, and makes `checkpoint` (if given) the trial's latest: written
+  /// to the slot not in use and flushed before the switch, so a kill leaves one intact.
+  void append_epoch(const std::string& trial_id, const train::EpochRecord& record,
+                    const train::Checkpoint* checkpoint = nullptr);
   /// Records final metrics and status `done`.
   void finish_trial(const std::string& trial_id, const train::TrialResult& result);
+  /// Records status `interrupted` (a signal stopped it; its checkpoint continues it).
+  void interrupt_trial(const std::string& trial_id);
   /// Records status `failed` with the message.
   void fail_trial(const std::string& trial_id, const std::string& message);
 

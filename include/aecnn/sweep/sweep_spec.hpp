@@ -59,6 +59,7 @@ struct SweepSpec {
   std::string text;      ///< the file's text, stored in results.h5 for provenance
   std::string data_dir;  ///< folder with the four Fashion-MNIST IDX files
   std::vector<ExperimentSpec> experiments;
+  int max_attempts = 3;  ///< a trial that failed this often (over all runs) is not tried again
 };
 
 /// Invalid sweep: one or more `file:line:column: message` lines.

@@ -33,6 +33,14 @@ class EarlyStopping {
   int best_epoch() const noexcept { return best_epoch_; }  ///< 0-based; -1 before any update
   double best_value() const noexcept { return best_value_; }
   int patience() const noexcept { return patience_; }
+  int wait() const noexcept { return wait_; }
+
+  /// Continues from a checkpoint's state (the values of wait(), best_epoch(), best_value()).
+  void restore(int wait, int best_epoch, double best_value) {
+    wait_ = wait;
+    best_epoch_ = best_epoch;
+    best_value_ = best_value;
+  }
 
  private:
   int patience_;

@@ -2,6 +2,7 @@
 // What a trial produces, as plain data: the scheduler sends it over MPI, the store writes it.
 // No torch here, so those modules stay free of it.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,34 @@ struct TrialResult {
   std::string memory_measure = "unavailable";
 
   double wall_seconds = 0;         ///< whole trial: model build, epochs and final evaluations
+};
+
+/// One named tensor as plain data (row-major float32), as the checkpoint stores it.
+struct NamedArray {
+  std::string name;  ///< the module's own name for it, e.g. "conv1.weight", "bn1.running_mean"
+  std::vector<std::int64_t> shape;
+  std::vector<float> values;
+};
+
+/// Everything needed to continue a trial after `epochs_done` epochs exactly as if it had not
+/// stopped (docs/results-format.md, "Checkpoints"). Random streams need no state of their own:
+/// the trainer re-seeds dropout and shuffling at the start of every epoch from (seed, epoch,
+/// rank), so `epochs_done` is the random state, on every rank and every device.
+struct Checkpoint {
+  int epochs_done = 0;  ///< 0: no checkpoint (start from scratch)
+  double lr = 0;        ///< lr of the last epoch: step decay compounds from it
+  std::vector<EpochRecord> history;  ///< the rows of epochs 1..epochs_done
+
+  std::vector<NamedArray> model;       ///< every parameter and buffer after epoch `epochs_done`
+  std::vector<NamedArray> best_model;  ///< the weights of the lowest val_loss so far
+  std::vector<std::uint8_t> optimizer;  ///< Adam's state (torch::serialize archive, opaque)
+
+  /// EarlyStopping's state (see early_stopping.hpp).
+  int stop_wait = 0;
+  int best_epoch = -1;  ///< 0-based epoch of best_model
+  double best_val_loss = std::numeric_limits<double>::infinity();
+
+  bool empty() const { return epochs_done == 0; }
 };
 
 }  // namespace aecnn::train

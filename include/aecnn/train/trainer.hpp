@@ -18,8 +18,24 @@ class TrialError : public Error {
   using Error::Error;
 };
 
-/// Called after every epoch, e.g. to send the row to rank 0.
-using EpochCallback = std::function<void(const EpochRecord&)>;
+/// The trial was asked to stop (a signal, through TrialHooks::should_stop): not a failure; its
+/// latest checkpoint continues it.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
+/// How a trial talks to whoever runs it. Every member is optional.
+struct TrialHooks {
+  /// After every epoch: the history row and everything needed to continue from here.
+  std::function<void(const EpochRecord&, const Checkpoint&)> on_epoch;
+  /// Polled before every training step. True stops the trial with Interrupted, on all its
+  /// ranks at the same step (the answer travels with the step's gradient all-reduce).
+  std::function<bool()> should_stop;
+  /// Continue from this checkpoint instead of from scratch; the result is the same, bit for bit
+  /// with one thread, as if the trial had never stopped.
+  const Checkpoint* resume = nullptr;
+};
 
 /// Holds one data set as tensors on one device, split the study's way, and trains trials on it.
 class Trainer {
@@ -43,13 +59,20 @@ class Trainer {
   /// statistics are averaged before every evaluation; evaluations are sharded and summed. Every
   /// rank returns the same history and metrics. An exception on one rank fails the trial on all
   /// (PeerFailed on the others) without leaving any rank in a collective.
-  TrialResult run(const sweep::TrialConfig& config, const EpochCallback& on_epoch = {},
+  TrialResult run(const sweep::TrialConfig& config, const TrialHooks& hooks = {},
                   dist::Communicator* comm = nullptr);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Writes `weights` (a checkpoint's model or best_model) as the AE-CNN that `config` describes,
+/// with torch::save: load it in C++ with torch::load into model::Aecnn(options of the same
+/// config), or in Python with torch.jit.load(path).state_dict(). Throws Error if the weights do
+/// not fit that model.
+void export_model(const sweep::TrialConfig& config, const std::vector<NamedArray>& weights,
+                  const std::string& path);
 
 /// Sets this process's compute threads: LibTorch's intra-op pool and OpenBLAS's own pool
 /// (torch::set_num_threads does not reach OpenBLAS, and unpinned BLAS threads cost 10-20%).
