@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""Checks a results.h5 left by a killed sweep, with h5py (a reader aecnn did not write).
+
+usage: check_killed.py FILE [--logs LOG ...] [--reference REF] [--complete]
+
+- The file opens, and every trial marked done is whole: a history of epochs 1..epochs_run in
+  every column, test metrics, and a checkpoint whose weights are finite arrays.
+- Every trial a log reported done (the line is printed after the commit) is done in the file.
+- No trial was trained to the end twice: at most one "done" line per trial over all the logs.
+- With --reference (an uninterrupted run of the same sweep): every trial done in both has
+  bitwise the same history and test metrics. With --complete: every trial of the reference is
+  done here too, and no other trial exists.
+Exits non-zero with a message on the first problem; prints a one-line summary otherwise.
+"""
+import argparse
+import re
+import sys
+from collections import Counter
+
+import h5py
+import numpy as np
+
+COLUMNS = ("epoch", "lr", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds", "train_seconds")
+SAME = ("epoch", "lr", "loss", "accuracy", "val_loss", "val_accuracy")  # not the timings
+METRICS = ("test_loss", "test_accuracy", "test_f1_weighted", "train_eval_accuracy")
+
+
+def fail(message):
+    sys.exit(f"check_killed: {message}")
+
+
+def done_trials(f):
+    return {name: f["trials"][name] for name in f["trials"] if f["trials"][name].attrs["status"] == "done"}
+
+
+def check_done_trial(name, t):
+    n = int(t.attrs["epochs_run"])
+    for column in COLUMNS:
+        values = t["history/" + column][()]
+        if values.shape != (n,) or not np.all(np.isfinite(values)):
+            fail(f"{name}: history/{column} has {values.shape[0]} rows, epochs_run is {n}")
+    if not np.array_equal(t["history/epoch"][()], np.arange(1, n + 1)):
+        fail(f"{name}: history epochs {t['history/epoch'][()]}")
+    for metric in METRICS:
+        if metric not in t["metrics"].attrs:
+            fail(f"{name}: metrics/{metric} missing")
+    latest = t["checkpoint/latest"]
+    if int(latest.attrs["epochs_done"]) != n:
+        fail(f"{name}: latest checkpoint after epoch {latest.attrs['epochs_done']}, trial ran {n}")
+    for group in ("model", "best_model"):
+        arrays = latest[group]
+        if len(arrays) == 0 or not all(np.all(np.isfinite(arrays[a][()])) for a in arrays):
+            fail(f"{name}: checkpoint {group} empty or not finite")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("file")
+    parser.add_argument("--logs", nargs="*", default=[])
+    parser.add_argument("--reference")
+    parser.add_argument("--complete", action="store_true")
+    args = parser.parse_args()
+
+    reported = Counter()
+    for log in args.logs:
+        with open(log, errors="replace") as text:
+            for line in text:
+                m = re.match(r"^(\S+) done: test_acc", line)
+                if m:
+                    reported[m.group(1)] += 1
+    twice = [name for name, count in reported.items() if count > 1]
+    if twice:
+        fail(f"trained to the end more than once: {twice}")
+
+    with h5py.File(args.file, "r") as f:
+        done = done_trials(f)
+        for name, t in done.items():
+            check_done_trial(name, t)
+        missing = sorted(set(reported) - set(done))
+        if missing:
+            fail(f"reported done but not done in the file: {missing}")
+        statuses = Counter(f["trials"][name].attrs["status"] for name in f["trials"])
+        if args.reference:
+            with h5py.File(args.reference, "r") as r:
+                ref = done_trials(r)
+                if args.complete and (set(ref) != set(done) or len(f["trials"]) != len(ref)):
+                    fail(f"done here {sorted(done)}, in the reference {sorted(ref)}")
+                for name in set(done) & set(ref):
+                    for column in SAME:
+                        a, b = done[name]["history/" + column][()], ref[name]["history/" + column][()]
+                        if not np.array_equal(a, b):
+                            fail(f"{name}: history/{column} {a} differs from the uninterrupted run's {b}")
+                    for metric in METRICS:
+                        a, b = done[name]["metrics"].attrs[metric], ref[name]["metrics"].attrs[metric]
+                        if a != b:
+                            fail(f"{name}: {metric} {a!r} differs from the uninterrupted run's {b!r}")
+                    if not np.array_equal(done[name]["metrics/confusion_matrix"][()],
+                                          ref[name]["metrics/confusion_matrix"][()]):
+                        fail(f"{name}: confusion matrix differs from the uninterrupted run's")
+        print(f"check_killed: {args.file}: {dict(statuses)}, {len(reported)} reported done, all intact")
+
+
+if __name__ == "__main__":
+    main()
