@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The body of every sbatch script in slurm/: launches aecnn-sweep on the job's tasks, passes a
+# time-limit warning on to it, and requeues the job so that the next run resumes the same
+# results file. Not submitted itself; the sweep-*.sbatch scripts call it.
+#
+#   run-sweep.sh SWEEP.toml [RESULTS.h5] [more aecnn-sweep options]
+#
+# Environment (set in the sbatch script or exported before sbatch):
+#   AECNN_SWEEP     the aecnn-sweep executable (default: build/aecnn-sweep of this checkout)
+#   AECNN_LAUNCHER  srun (default: srun --mpi=pmix) or mpirun (Open MPI reads the allocation)
+#   AECNN_DEVICE    --device for aecnn-sweep: auto (default), cpu or cuda
+#   AECNN_MAX_REQUEUES  requeue at most this many times (default 20)
+#
+# How a time limit is survived: the sbatch script asks Slurm for SIGUSR1 some minutes before the
+# limit (#SBATCH --signal=B:USR1@300). This script forwards it to the launcher, which hands it to
+# every rank; aecnn-sweep stops handing out trials, running trials stop at their next step (each
+# epoch is already checkpointed in the results file) and it exits with code 3. The script then
+# runs `scontrol requeue`; the requeued job runs this same command, which resumes the file.
+# Pre-emption (SIGTERM, then requeue by Slurm itself with --requeue) needs nothing more.
+set -uo pipefail
+
+if [ $# -lt 1 ]; then
+  echo "usage: run-sweep.sh SWEEP.toml [RESULTS.h5] [aecnn-sweep options]" >&2
+  exit 2
+fi
+sweep=$1
+results=${2:-results.h5}
+shift $(( $# >= 2 ? 2 : 1 ))
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+sweep_bin=${AECNN_SWEEP:-$here/../build/aecnn-sweep}
+threads=${SLURM_CPUS_PER_TASK:-1}
+case ${AECNN_LAUNCHER:-srun} in
+  srun) launch=(srun --mpi=pmix --kill-on-bad-exit=0) ;;
+  mpirun) launch=(mpirun) ;;
+  *) echo "run-sweep.sh: AECNN_LAUNCHER must be srun or mpirun" >&2; exit 2 ;;
+esac
+
+echo "run-sweep.sh: job ${SLURM_JOB_ID:-?} (restart ${SLURM_RESTART_COUNT:-0}) on ${SLURM_NTASKS:-?} tasks," \
+     "$threads thread(s) each: $sweep -> $results"
+
+warned=0
+forward() {
+  warned=1
+  echo "run-sweep.sh: $1 received: stopping the sweep at the next step so it can resume"
+  [ -n "${launcher_pid:-}" ] && kill -"$1" "$launcher_pid" 2>/dev/null
+}
+trap 'forward USR1' USR1
+trap 'forward TERM' TERM
+
+"${launch[@]}" "$sweep_bin" "$sweep" -o "$results" --threads "$threads" --device "${AECNN_DEVICE:-auto}" \
+  --progress plain "$@" &
+launcher_pid=$!
+# `wait` returns early when a trapped signal arrives; wait again for the launcher's real end.
+while :; do
+  wait "$launcher_pid"
+  rc=$?
+  kill -0 "$launcher_pid" 2>/dev/null || break
+done
+
+# Exit code 3: the sweep stopped on a signal and can be resumed. (mpirun answers SIGTERM
+# with its own 1, so after a forwarded warning any failure counts as stopped too.)
+if [ "$rc" -eq 3 ] || { [ "$warned" -eq 1 ] && [ "$rc" -ne 0 ]; }; then
+  if [ -n "${SLURM_JOB_ID:-}" ] && [ "${SLURM_RESTART_COUNT:-0}" -lt "${AECNN_MAX_REQUEUES:-20}" ]; then
+    echo "run-sweep.sh: requeueing job $SLURM_JOB_ID; the next run resumes $results"
+    scontrol requeue "$SLURM_JOB_ID" && exit 0
+  fi
+  echo "run-sweep.sh: not requeued; resume with: sbatch $0 $sweep $results"
+fi
+exit "$rc"
