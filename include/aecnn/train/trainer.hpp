@@ -74,6 +74,11 @@ class Trainer {
 void export_model(const sweep::TrialConfig& config, const std::vector<NamedArray>& weights,
                   const std::string& path);
 
+/// Whether trials on CPU keep their convolution kernels (and so activations) channels-last
+/// (default: yes, the faster layout here). Only the memory order changes, not the arithmetic;
+/// the switch exists so that bench/train_speed.cpp can measure both in one run.
+void set_channels_last_on_cpu(bool on);
+
 /// Sets this process's compute threads: LibTorch's intra-op pool and OpenBLAS's own pool
 /// (torch::set_num_threads does not reach OpenBLAS, and unpinned BLAS threads cost 10-20%).
 void set_compute_threads(int threads);
