@@ -3,6 +3,7 @@
 //   aecnn-sweep --dry-run sweeps/all.toml
 //   aecnn-sweep export results.h5 final-0000 -o final-0000.pt
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/environment.hpp>
 #include <algorithm>
@@ -183,6 +184,14 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
   if (utilisation.available_rank_seconds > 0)
     std::printf("worker utilisation: %.1f%% (%.0f busy rank-seconds of %.0f available)\n",
                 100 * utilisation.fraction(), utilisation.busy_rank_seconds, utilisation.available_rank_seconds);
+  // What scheduling cost: rank 0's own CPU time (it should sleep while the workers train).
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  if (world.size() > 1)
+    std::printf("rank 0 (scheduler and writer) used %.1f s of CPU in %.0f s: %.1f%% of one core\n", cpu,
+                log.elapsed(), 100 * cpu / std::max(1e-9, log.elapsed()));
   if (outcome.stop_signal != 0) return kExitInterrupted;
   return log.failures().empty() ? kExitOk : kExitTrialsFailed;
 }

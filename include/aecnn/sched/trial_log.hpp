@@ -47,13 +47,14 @@ class TrialLog {
   void stopping(const std::string& signal);
 
   int done_count() const { return progress_.done(); }
+  /// Seconds since the log started (the sweep's wall time so far).
+  double elapsed() const;
   /// Trials that ended failed (this run, or earlier ones over their budget), with messages.
   const std::vector<std::pair<std::string, std::string>>& failures() const { return failures_; }
   /// The closing lines: counts, failures, and how to resume when stopped early.
   void print_summary(int stop_signal, const std::string& resume_command);
 
  private:
-  double elapsed() const;
   /// Prints one event line (and keeps the live block below it).
   void event(const std::string& line);
   void clear_block();

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Training and evaluation throughput, aecnn-sweep's trainer against a plain PyTorch-Python script
+# (bench/pytorch_aecnn.py, Debian's python3-torch: the same LibTorch 1.13), side by side in one
+# run: the `both` AE-CNN, batch 64, 2,048 images of the shipped subset, 3 epochs (the first warms
+# up), the same number of threads. Each configuration runs REPS times, interleaved; the table
+# holds medians. Also the machine's fp32 matmul rate per core (the physical limit) and the
+# training step's GFLOP/s against it.
+#   bench/train_speed.sh [BUILD_DIR] [REPS=2]
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build}
+reps=${2:-2}
+data=$src/data/fashion-mnist-subset
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Forward FLOPs of one image, counted layer by layer (2 per multiply-add): conv1 0.45M, conv2
+# 14.45M, conv3 7.23M, conv4 14.45M, conv5 7.23M, attention and dense 0.1M: 43.9 MFLOP. A training
+# step costs about three forward passes (forward, and backward for inputs and for weights).
+forward_mflop=43.9
+train_mflop=$(echo "3 * $forward_mflop" | bc)
+
+matmul=$(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 -c "
+import time, torch
+torch.set_num_threads(1)
+a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+for _ in range(3): a @ b
+t = time.perf_counter(); n = 20
+for _ in range(n): a @ b
+print(round(2 * 1024**3 * n / (time.perf_counter() - t) / 1e9, 1))")
+echo "fp32 matmul (1024 x 1024, one thread): $matmul GFLOP/s per core"
+echo
+
+run() {  # label threads command...
+  local label=$1 threads=$2
+  shift 2
+  "$@" | sed "s/^/$label $threads /" >> "$work/results"
+}
+for rep in $(seq "$reps"); do
+  for threads in 1 2; do
+    run ours-nchw "$threads" "$build/aecnn_bench_train_speed" "$data" "$threads" 2048 3 nchw
+    run ours "$threads" "$build/aecnn_bench_train_speed" "$data" "$threads" 2048 3
+    # PyTorch as a user runs it: OpenBLAS left to start its own threads.
+    run py-default "$threads" /usr/bin/python3 "$src/bench/pytorch_aecnn.py" "$data" --threads "$threads" --images 2048 --json
+    run py-best "$threads" env OPENBLAS_NUM_THREADS="$threads" /usr/bin/python3 "$src/bench/pytorch_aecnn.py" "$data" \
+      --threads "$threads" --images 2048 --best --json
+  done
+done
+
+/usr/bin/python3 - "$work/results" "$matmul" "$train_mflop" <<'PY'
+import json, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    label, threads, payload = line.split(" ", 2)
+    r = json.loads(payload)
+    rows.setdefault((label, int(threads)), []).append((r["train_images_per_s"], r["eval_images_per_s"]))
+matmul, train_mflop = float(sys.argv[2]), float(sys.argv[3])
+names = {"ours": "aecnn-sweep trainer", "ours-nchw": "aecnn-sweep trainer, NCHW (before)",
+         "py-default": "PyTorch-Python, default settings", "py-best": "PyTorch-Python, best settings"}
+print("| threads | trainer | train images/s | eval images/s | train vs PyTorch default | train vs PyTorch best | step GFLOP/s | of matmul peak |")
+print("|---|---|---|---|---|---|---|---|")
+for threads in (1, 2):
+    med = {label: (statistics.median(t for t, _ in v), statistics.median(e for _, e in v))
+           for (label, th), v in rows.items() if th == threads}
+    for label in ("ours", "ours-nchw", "py-default", "py-best"):
+        train, evaluation = med[label]
+        gflops = train * train_mflop / 1000
+        print(f"| {threads} | {names[label]} | {train:.0f} | {evaluation:.0f} | {train / med['py-default'][0]:.2f}x "
+              f"| {train / med['py-best'][0]:.2f}x | {gflops:.1f} | {100 * gflops / (matmul * threads):.0f}% |")
+print(f"\n({len(next(iter(rows.values())))} runs each, medians; eval: 1,371 validation images; PyTorch best "
+      "evaluates in batches of 1,024 under inference_mode, the others in 64s as Keras validates)")
+PY
