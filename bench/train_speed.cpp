@@ -1,6 +1,6 @@
 // Training and evaluation throughput of aecnn-sweep's trainer on one rank: the `both` AE-CNN,
 // batch 64, on the shipped subset, as bench/train_speed.sh compares it with PyTorch-Python.
-//   aecnn_bench_train_speed DATA_DIR THREADS [IMAGES=4096] [EPOCHS=3] [nchw]
+//   aecnn_bench_train_speed DATA_DIR THREADS [IMAGES=4096] [EPOCHS=3] [auto|nchw|cl]
 // Prints one JSON line: images/s of the training steps (median over epochs after the first,
 // which warms up) and of the validation pass (1,371 images, in batches of 64 as Keras
 // validates). A benchmark aid: it asserts nothing.
@@ -22,8 +22,10 @@ int main(int argc, char** argv) {
   config.train_images = argc > 3 ? std::atoi(argv[3]) : 4096;
   config.epochs = argc > 4 ? std::atoi(argv[4]) : 3;
   config.eval_images = 1371;
-  const bool nchw = argc > 5 && std::string(argv[5]) == "nchw";
-  aecnn::train::set_channels_last_on_cpu(!nchw);
+  const std::string layout = argc > 5 ? argv[5] : "auto";
+  aecnn::train::set_cpu_layout(layout == "nchw" ? aecnn::train::CpuLayout::kNchw
+                               : layout == "cl" ? aecnn::train::CpuLayout::kChannelsLast
+                                                : aecnn::train::CpuLayout::kAuto);
   aecnn::train::set_compute_threads(threads);
   aecnn::train::Trainer trainer(aecnn::data::load_fashion_mnist(argv[1]));
   const auto result = trainer.run(config);
@@ -34,8 +36,8 @@ int main(int argc, char** argv) {
     eval_rates.push_back(static_cast<double>(result.validation_images) / (row.epoch_seconds - row.train_seconds));
   }
   std::sort(train_rates.begin(), train_rates.end());
-  std::printf("{\"settings\": \"aecnn-sweep%s\", \"threads\": %d, \"train_images_per_s\": %.1f, "
+  std::printf("{\"settings\": \"aecnn-sweep %s\", \"threads\": %d, \"train_images_per_s\": %.1f, "
               "\"eval_images_per_s\": %.1f}\n",
-              nchw ? " (NCHW, before)" : "", threads, train_rates[train_rates.size() / 2], *std::max_element(eval_rates.begin(), eval_rates.end()));
+              layout.c_str(), threads, train_rates[train_rates.size() / 2], *std::max_element(eval_rates.begin(), eval_rates.end()));
   return 0;
 }

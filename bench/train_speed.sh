@@ -39,7 +39,7 @@ run() {  # label threads command...
 for rep in $(seq "$reps"); do
   for threads in 1 2; do
     run ours-nchw "$threads" "$build/aecnn_bench_train_speed" "$data" "$threads" 2048 3 nchw
-    run ours "$threads" "$build/aecnn_bench_train_speed" "$data" "$threads" 2048 3
+    run ours-cl "$threads" "$build/aecnn_bench_train_speed" "$data" "$threads" 2048 3 cl
     # PyTorch as a user runs it: OpenBLAS left to start its own threads.
     run py-default "$threads" /usr/bin/python3 "$src/bench/pytorch_aecnn.py" "$data" --threads "$threads" --images 2048 --json
     run py-best "$threads" env OPENBLAS_NUM_THREADS="$threads" /usr/bin/python3 "$src/bench/pytorch_aecnn.py" "$data" \
@@ -55,14 +55,15 @@ for line in open(sys.argv[1]):
     r = json.loads(payload)
     rows.setdefault((label, int(threads)), []).append((r["train_images_per_s"], r["eval_images_per_s"]))
 matmul, train_mflop = float(sys.argv[2]), float(sys.argv[3])
-names = {"ours": "aecnn-sweep trainer", "ours-nchw": "aecnn-sweep trainer, NCHW (before)",
+names = {"ours-nchw": "aecnn-sweep trainer, NCHW (default at 1 thread)",
+         "ours-cl": "aecnn-sweep trainer, channels-last (default at 2+ threads)",
          "py-default": "PyTorch-Python, default settings", "py-best": "PyTorch-Python, best settings"}
 print("| threads | trainer | train images/s | eval images/s | train vs PyTorch default | train vs PyTorch best | step GFLOP/s | of matmul peak |")
 print("|---|---|---|---|---|---|---|---|")
 for threads in (1, 2):
     med = {label: (statistics.median(t for t, _ in v), statistics.median(e for _, e in v))
            for (label, th), v in rows.items() if th == threads}
-    for label in ("ours", "ours-nchw", "py-default", "py-best"):
+    for label in ("ours-nchw", "ours-cl", "py-default", "py-best"):
         train, evaluation = med[label]
         gflops = train * train_mflop / 1000
         print(f"| {threads} | {names[label]} | {train:.0f} | {evaluation:.0f} | {train / med['py-default'][0]:.2f}x "

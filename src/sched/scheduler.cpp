@@ -2,6 +2,7 @@
 
 #include <boost/mpi/collectives.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -156,7 +157,8 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
     if (interrupted) {
       gang.interrupted = true;
       // A worker caught a signal itself: the job is being stopped, so stop the whole sweep.
-      if (dispatcher.request_stop(std::atoi(message.c_str())))
+      const int signal = std::atoi(message.c_str());
+      if (dispatcher.request_stop(signal != 0 ? signal : SIGTERM))
         for (const auto& [other, g] : gangs)
           for (int worker : g.workers) world.send(worker, kInterrupt, other);
     } else if (own && gang.own_error.empty()) {

@@ -180,10 +180,17 @@ void load_optimizer(torch::optim::Optimizer& optimizer, const std::vector<uint8_
   optimizer.load(archive);
 }
 
-// Convolution kernels in channels-last (NHWC) layout: oneDNN's CPU convolutions then run without
-// reordering activations at every layer; measured 1.2-1.3x faster training steps here
-// (docs/benchmarks.md). The same arithmetic; only the memory order of the tensors changes.
-bool channels_last_on_cpu = true;
+// The memory layout of the convolution kernels (and so of the activations) on CPU. Channels-last
+// (NHWC) lets oneDNN skip reordering activations between layers, which pays with two or more
+// threads (training 606 -> 659 images/s at 2 threads) but not with one (508 -> 456), measured
+// side by side by bench/train_speed.sh (docs/benchmarks.md). Only the memory order changes,
+// not the arithmetic.
+CpuLayout cpu_layout = CpuLayout::kAuto;
+
+bool channels_last_on_cpu() {
+  if (cpu_layout == CpuLayout::kAuto) return torch::get_num_threads() > 1;
+  return cpu_layout == CpuLayout::kChannelsLast;
+}
 
 void use_channels_last(model::AecnnImpl& net) {
   torch::NoGradGuard no_grad;
@@ -263,7 +270,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
 
   model::Aecnn net = build_model(config);
   net->to(device);
-  if (!device.is_cuda() && channels_last_on_cpu) use_channels_last(*net);
+  if (!device.is_cuda() && channels_last_on_cpu()) use_channels_last(*net);
   const std::vector<std::string> names = weight_names(*net);
   std::vector<torch::Tensor> parameters = net->parameters();
   std::vector<torch::Tensor> all_weights = parameters;
@@ -459,7 +466,7 @@ void export_model(const sweep::TrialConfig& config, const std::vector<NamedArray
   }
 }
 
-void set_channels_last_on_cpu(bool on) { channels_last_on_cpu = on; }
+void set_cpu_layout(CpuLayout layout) { cpu_layout = layout; }
 
 void set_compute_threads(int threads) {
   threads = std::max(1, threads);

@@ -74,10 +74,12 @@ class Trainer {
 void export_model(const sweep::TrialConfig& config, const std::vector<NamedArray>& weights,
                   const std::string& path);
 
-/// Whether trials on CPU keep their convolution kernels (and so activations) channels-last
-/// (default: yes, the faster layout here). Only the memory order changes, not the arithmetic;
-/// the switch exists so that bench/train_speed.cpp can measure both in one run.
-void set_channels_last_on_cpu(bool on);
+/// The memory layout of convolutions on CPU. kAuto (the default): channels-last with two or more
+/// compute threads, NCHW with one, the faster of the two in each case on the machines measured
+/// (docs/benchmarks.md). Only the memory order changes, not the arithmetic; the setter exists so
+/// that bench/train_speed.cpp can measure both layouts in one run.
+enum class CpuLayout { kAuto, kChannelsLast, kNchw };
+void set_cpu_layout(CpuLayout layout);
 
 /// Sets this process's compute threads: LibTorch's intra-op pool and OpenBLAS's own pool
 /// (torch::set_num_threads does not reach OpenBLAS, and unpinned BLAS threads cost 10-20%).
