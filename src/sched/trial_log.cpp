@@ -38,7 +38,18 @@ constexpr std::chrono::seconds kPlainSummaryEvery(60);
 }  // namespace
 
 ProgressStyle default_progress_style(std::FILE* out) {
-  return isatty(fileno(out)) ? ProgressStyle::kLive : ProgressStyle::kPlain;
+  if (!isatty(fileno(out))) return ProgressStyle::kPlain;
+  // Open MPI gives every rank a pseudo-terminal for its output, wherever mpirun's own output
+  // goes; so ask where our launcher (the parent process) writes. A file or a pipe (a Slurm log,
+  // `| tee`) gets plain lines; a terminal gets the live block. Unreadable: trust isatty.
+  char target[256];
+  const std::string link = "/proc/" + std::to_string(getppid()) + "/fd/1";
+  const ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+  if (n <= 0) return ProgressStyle::kLive;
+  target[n] = '\0';
+  const std::string parent_out(target);
+  const bool terminal = parent_out.rfind("/dev/pts/", 0) == 0 || parent_out.rfind("/dev/tty", 0) == 0;
+  return terminal ? ProgressStyle::kLive : ProgressStyle::kPlain;
 }
 
 TrialLog::TrialLog(store::ResultsWriter& writer, const std::vector<sweep::TrialSpec>& trials,

@@ -10,6 +10,10 @@ sweep=$src/tests/data/sweeps/tiny.toml
 
 "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" | tee "$work/run.log"
 grep -q "4 of 4 trials done, 0 failed" "$work/run.log"
+# Into a pipe or a file the progress is plain lines: no control characters, although Open MPI
+# gives the ranks a pseudo-terminal (the live block is for terminals only).
+if grep -q $'\033' "$work/run.log"; then echo "control characters in a log"; exit 1; fi
+grep -q "^tiny-0000 epoch 2/2 loss" "$work/run.log"
 # Both workers took trials: the scheduler dispatched dynamically to ranks 1 and 2.
 grep -q "started on rank 1" "$work/run.log"
 grep -q "started on rank 2" "$work/run.log"
