@@ -54,4 +54,12 @@ before=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(s
 grep -q "4 trial(s) already done, 0 to run" "$work/resume.log"
 after=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(sorted((n, f['trials'][n].attrs['finished']) for n in f['trials']))" "$work/r.h5")
 [ "$before" = "$after" ]
+# Another sweep on this file is refused, the file untouched; --new-file moves it aside instead.
+small=(--set train_images=64 --set eval_images=64 --epochs-scale 0.5)
+if "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" "${small[@]}" 2> "$work/other.err"; then exit 1; fi
+grep -q "r.h5: holds results of another sweep" "$work/other.err"
+"$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" "${small[@]}" --new-file > "$work/new.log"
+grep -q "moved the existing $work/r.h5 to $work/r.h5\..*\.old" "$work/new.log"
+grep -q "4 of 4 trials done, 0 failed" "$work/new.log"
+/usr/bin/python3 "$src/tests/integration/check_results.py" "$work"/r.h5.*.old --done 4 --epochs 2
 echo "sweep_mpi: ok"
