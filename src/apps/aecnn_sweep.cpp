@@ -41,6 +41,7 @@ struct Options {
   std::string progress = "auto";
   sweep::Overrides overrides;
   std::string command_line;  ///< as typed, for the "resume with" message
+  std::string benchmark_trials;  ///< a benchmark aid: "noop" or "sleep=S" (docs/benchmarks.md)
 };
 
 struct ExportOptions {
@@ -95,6 +96,18 @@ int dry_run(const Options& options) {
   return kExitOk;
 }
 
+// A file of benchmark-aid trials must never be taken for, or resumed as, a real sweep.
+std::string sweep_identity(const Plan& plan, const Options& options) {
+  const std::string hash = sweep::sweep_hash(plan.spec, plan.trials);
+  return options.benchmark_trials.empty() ? hash : hash + "+benchmark-trials=" + options.benchmark_trials;
+}
+std::string overrides_text(const Options& options) {
+  const std::string text = options.overrides.to_string();
+  if (options.benchmark_trials.empty()) return text;
+  return text + (text.empty() ? "" : " ") + "--benchmark-trials " + options.benchmark_trials +
+         " (a benchmark aid: these trials did not train; their numbers are no results)";
+}
+
 // --new-file: the old file is kept beside the new one, never deleted.
 void move_aside(const std::string& path) {
   if (!std::filesystem::exists(path)) return;
@@ -116,6 +129,7 @@ sched::SweepJob make_job(const Plan& plan, const std::map<std::string, store::Tr
   job.max_attempts = plan.spec.max_attempts;
   job.data_dir = plan.spec.data_dir;
   job.device = options.device;
+  job.benchmark_trials = options.benchmark_trials;
   job.failures.assign(plan.trials.size(), 0);
   for (const auto& trial : plan.trials) {
     auto it = states.find(trial.id);
@@ -142,9 +156,9 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
     if (options.device == "cuda" && !train::cuda_build()) throw Error(train::no_cuda_reason());
     if (options.new_file) move_aside(options.results);
     writer = std::make_unique<store::ResultsWriter>(
-        options.results, store::SweepInfo{plan->spec.name, sweep::sweep_hash(plan->spec, plan->trials),
+        options.results, store::SweepInfo{plan->spec.name, sweep_identity(*plan, options),
                                           plan->spec.file, plan->spec.text, plan->spec.data_dir,
-                                          options.overrides.to_string()});
+                                          overrides_text(options)});
     states = writer->trial_states();
     job = make_job(*plan, states, options);
   } catch (const std::exception& error) {
@@ -190,8 +204,10 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
   const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                      static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   if (world.size() > 1)
-    std::printf("rank 0 (scheduler and writer) used %.1f s of CPU in %.0f s: %.1f%% of one core\n", cpu,
-                log.elapsed(), 100 * cpu / std::max(1e-9, log.elapsed()));
+    std::printf("rank 0 (scheduler and writer) used %.1f s of CPU in %.1f s: %.1f%% of one core; peak resident "
+                "memory %.0f MiB\n",
+                cpu, log.elapsed(), 100 * cpu / std::max(1e-9, log.elapsed()),
+                static_cast<double>(usage.ru_maxrss) / 1024.0);
   if (outcome.stop_signal != 0) return kExitInterrupted;
   return log.failures().empty() ? kExitOk : kExitTrialsFailed;
 }
@@ -251,6 +267,19 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_flag("--new-file", options.new_file,
                "start a new results file even if one exists at the path (the old one is renamed, not deleted)");
+  app.add_option("--benchmark-trials", options.benchmark_trials,
+                 "a benchmark aid, never a result: noop (return at once) or sleep=SECONDS instead of training; "
+                 "measures the scheduler and the file (docs/benchmarks.md)")
+      ->check([](const std::string& kind) -> std::string {
+        if (kind == "noop") return "";
+        if (kind.rfind("sleep=", 0) == 0) {
+          try {
+            if (std::stod(kind.substr(6)) >= 0) return "";
+          } catch (const std::exception&) {
+          }
+        }
+        return "must be noop or sleep=SECONDS";
+      });
   app.add_option("--progress", options.progress,
                  "auto (a live block on a terminal, plain lines in a log), live or plain")
       ->check(CLI::IsMember({"auto", "live", "plain"}))

@@ -121,6 +121,15 @@ class Dispatcher {
 
 }  // namespace
 
+train::TrialResult benchmark_trial(const std::string& kind) {
+  if (kind.rfind("sleep=", 0) == 0)
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::stod(kind.substr(6))));
+  train::TrialResult result;
+  result.device = "none (benchmark trial: " + kind + ")";
+  result.memory_measure = "unavailable";
+  return result;
+}
+
 std::optional<mpi::status> wait_for_message(const mpi::communicator& comm, int source,
                                             const std::function<bool()>& give_up) {
   auto pause = std::chrono::microseconds(20);
@@ -176,7 +185,8 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       const auto& [dispatch, resume] = *next;
       gangs[dispatch.trial] = Gang{dispatch.workers, Clock::now(), 0, std::nullopt, "", false, false};
       Assignment assignment{dispatch.trial, (*job.trials)[dispatch.trial].id, job.data_dir, job.device,
-                            dispatch.workers, sweep::to_trial_config((*job.trials)[dispatch.trial].config), resume};
+                            dispatch.workers, sweep::to_trial_config((*job.trials)[dispatch.trial].config), resume,
+                            job.benchmark_trials};
       for (int worker : dispatch.workers) world.send(worker, kAssign, assignment);
     }
     if (dispatcher.stopping() && gangs.empty()) break;
@@ -256,36 +266,40 @@ void run_worker(const mpi::communicator& world, int local_rank) {
     std::string error;
     bool own = true;
     std::optional<train::TrialResult> result;
-    try {
-      const std::string device = train::resolve_device(a.device, local_rank);
-      const int cuda_index = device.rfind("cuda", 0) == 0 ? std::stoi(device.substr(5)) : -1;
-      auto comm = dist::make_communicator(static_cast<MPI_Comm>(world), a.group, a.trial, cuda_index,
-                                          cuda_index >= 0 ? train::cuda_current_stream(cuda_index) : nullptr);
-      // Load the data; the whole gang agrees that everyone could, before any collective of training.
-      std::string load_error;
-      train::Trainer* trainer = nullptr;
+    if (!a.benchmark_trials.empty()) {
+      result = benchmark_trial(a.benchmark_trials);  // a benchmark aid: nothing to train
+    } else {
       try {
-        trainer = &cache.get(a.data_dir, device);
+        const std::string device = train::resolve_device(a.device, local_rank);
+        const int cuda_index = device.rfind("cuda", 0) == 0 ? std::stoi(device.substr(5)) : -1;
+        auto comm = dist::make_communicator(static_cast<MPI_Comm>(world), a.group, a.trial, cuda_index,
+                                            cuda_index >= 0 ? train::cuda_current_stream(cuda_index) : nullptr);
+        // Load the data; the whole gang agrees that everyone could, before any collective of training.
+        std::string load_error;
+        train::Trainer* trainer = nullptr;
+        try {
+          trainer = &cache.get(a.data_dir, device);
+        } catch (const std::exception& e) {
+          load_error = e.what();
+        }
+        std::vector<double> none;
+        if (!dist::reduce_host(*comm, none, trainer == nullptr)) throw Error(load_error);
+        train::TrialHooks hooks;
+        if (leader)
+          hooks.on_epoch = [&](const train::EpochRecord& record, const train::Checkpoint& checkpoint) {
+            world.send(0, kEpoch, EpochReport{a.trial, record, checkpoint});
+          };
+        hooks.should_stop = should_stop;
+        hooks.resume = &a.resume;
+        result = trainer->run(a.config, hooks, comm.get());
+      } catch (const dist::PeerFailed& e) {
+        error = e.what();
+        own = false;
       } catch (const std::exception& e) {
-        load_error = e.what();
+        error = first_line(e.what());
+      } catch (...) {
+        error = "unknown exception";
       }
-      std::vector<double> none;
-      if (!dist::reduce_host(*comm, none, trainer == nullptr)) throw Error(load_error);
-      train::TrialHooks hooks;
-      if (leader)
-        hooks.on_epoch = [&](const train::EpochRecord& record, const train::Checkpoint& checkpoint) {
-          world.send(0, kEpoch, EpochReport{a.trial, record, checkpoint});
-        };
-      hooks.should_stop = should_stop;
-      hooks.resume = &a.resume;
-      result = trainer->run(a.config, hooks, comm.get());
-    } catch (const dist::PeerFailed& e) {
-      error = e.what();
-      own = false;
-    } catch (const std::exception& e) {
-      error = first_line(e.what());
-    } catch (...) {
-      error = "unknown exception";
     }
     // Stopped by a signal or by rank 0, not failed: the message carries the signal number.
     const bool interrupted = !result && (told_to_stop || stop_signal() != 0);
@@ -315,6 +329,10 @@ SweepOutcome run_serial(const SweepJob& job, TrialLog& log) {
     hooks.should_stop = [] { return stop_signal() != 0; };
     hooks.resume = &next->second;
     try {
+      if (!job.benchmark_trials.empty()) {
+        dispatcher.done(trial, benchmark_trial(job.benchmark_trials));
+        continue;
+      }
       dispatcher.done(trial, cache.get(job.data_dir, device).run(sweep::to_trial_config((*job.trials)[trial].config), hooks));
     } catch (const store::H5Error&) {
       throw;  // the results file itself failed: not the trial's fault, and fatal

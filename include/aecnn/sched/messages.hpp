@@ -34,6 +34,7 @@ struct Assignment {
   std::vector<int> group;  ///< world ranks that train the trial; group.front() leads
   sweep::TrialConfig config;
   train::Checkpoint resume;  ///< where an earlier attempt got to (empty: from scratch)
+  std::string benchmark_trials;  ///< "" (train), or a benchmark aid: "noop", "sleep=S"
 };
 
 struct EpochReport {
@@ -96,7 +97,7 @@ void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::Assignment& a, unsigned) {
-  ar & a.trial & a.trial_id & a.data_dir & a.device & a.group & a.config & a.resume;
+  ar & a.trial & a.trial_id & a.data_dir & a.device & a.group & a.config & a.resume & a.benchmark_trials;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::EpochReport& m, unsigned) {

@@ -27,7 +27,14 @@ struct SweepJob {
   int max_attempts = 3;       ///< a trial that failed this often is not tried again
   std::string data_dir;
   std::string device;         ///< the --device request (auto, cpu, cuda), resolved by each worker
+  /// A benchmark aid, never a result (docs/benchmarks.md): "" trains; "noop" returns at once;
+  /// "sleep=S" sleeps S seconds. What the scheduler and the file cost without training.
+  std::string benchmark_trials;
 };
+
+/// The result of a benchmark-aid trial (`kind` as in SweepJob::benchmark_trials): no training,
+/// no metrics; after sleeping, if asked to.
+train::TrialResult benchmark_trial(const std::string& kind);
 
 /// How a run ended.
 struct SweepOutcome {
