@@ -170,6 +170,13 @@ TEST_F(TrainerTest, DivergenceFailsTheTrialWithItsCause) {
 
 // Everything that varies between epochs is exercised: dropout masks, shuffles, a decaying lr
 // (cosine), L2, Adam's moments, BatchNorm statistics, and the best weights early stopping keeps.
+// Hooks that keep every checkpoint the trial hands out.
+TrialHooks keeping(std::vector<Checkpoint>& into) {
+  TrialHooks hooks;
+  hooks.on_epoch = [&into](const EpochRecord&, const Checkpoint& c) { into.push_back(c); };
+  return hooks;
+}
+
 void expect_same_history(const std::vector<EpochRecord>& a, const std::vector<EpochRecord>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t e = 0; e < a.size(); ++e) {
@@ -201,8 +208,7 @@ TEST_F(TrainerTest, ResumingFromACheckpointGivesBitwiseTheUninterruptedTrial) {
   config.schedule = sweep::Schedule::kCosine;
   config.patience = 3;
   std::vector<Checkpoint> checkpoints;
-  TrialHooks record;
-  record.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { checkpoints.push_back(c); };
+  TrialHooks record = keeping(checkpoints);
   const TrialResult whole = trainer_->run(config, record);
   ASSERT_EQ(checkpoints.size(), 4u);
   EXPECT_EQ(checkpoints[1].epochs_done, 2);
@@ -215,9 +221,8 @@ TEST_F(TrainerTest, ResumingFromACheckpointGivesBitwiseTheUninterruptedTrial) {
 
   for (int after : {1, 2}) {
     std::vector<Checkpoint> resumed_checkpoints;
-    TrialHooks resume;
+    TrialHooks resume = keeping(resumed_checkpoints);
     resume.resume = &checkpoints[after - 1];
-    resume.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { resumed_checkpoints.push_back(c); };
     const TrialResult resumed = trainer_->run(config, resume);
     SCOPED_TRACE("resumed after epoch " + std::to_string(after));
     expect_same_history(whole.history, resumed.history);
@@ -237,8 +242,7 @@ TEST_F(TrainerTest, ACheckpointTakenWhenEarlyStoppingEndedTrainingResumesIntoThe
   config.epochs = 6;
   config.patience = 1;
   std::vector<Checkpoint> checkpoints;
-  TrialHooks record;
-  record.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { checkpoints.push_back(c); };
+  TrialHooks record = keeping(checkpoints);
   // Large steps make val_loss wander, so one of these stops early (which one depends on the
   // LibTorch build's arithmetic).
   TrialResult whole;
@@ -267,8 +271,7 @@ TEST_F(TrainerTest, ShouldStopInterruptsAtTheNextStepAndTheCheckpointContinuesIt
   const TrialResult whole = trainer_->run(config);
   std::vector<Checkpoint> checkpoints;
   int steps = 0;
-  TrialHooks hooks;
-  hooks.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { checkpoints.push_back(c); };
+  TrialHooks hooks = keeping(checkpoints);
   hooks.should_stop = [&] { return ++steps > 6; };  // 4 steps an epoch: stops in the second
   EXPECT_THROW(trainer_->run(config, hooks), Interrupted);
   ASSERT_EQ(checkpoints.size(), 1u);
@@ -283,8 +286,7 @@ TEST_F(TrainerTest, ACheckpointOfAnotherModelIsRefused) {
   auto config = small(0);
   config.epochs = 1;
   std::vector<Checkpoint> checkpoints;
-  TrialHooks record;
-  record.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { checkpoints.push_back(c); };
+  TrialHooks record = keeping(checkpoints);
   trainer_->run(config, record);
   config.attention = sweep::Attention::kNone;  // fewer arrays
   TrialHooks resume;
@@ -296,8 +298,7 @@ TEST_F(TrainerTest, AnExportedModelLoadsWithTorchLoadAndGivesTheRecordedTestAccu
   auto config = small(3);
   config.epochs = 1;
   std::vector<Checkpoint> checkpoints;
-  TrialHooks record;
-  record.on_epoch = [&](const EpochRecord&, const Checkpoint& c) { checkpoints.push_back(c); };
+  TrialHooks record = keeping(checkpoints);
   const TrialResult result = trainer_->run(config, record);
   aecnn::testing::TempDir dir;
   const std::string path = dir.file("model.pt");
