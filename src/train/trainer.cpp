@@ -149,7 +149,9 @@ std::vector<NamedArray> to_named_arrays(const std::vector<std::string>& names, c
 // The tensors of `arrays` in the model's own order, on its device; throws if they do not fit.
 std::vector<torch::Tensor> from_named_arrays(const model::AecnnImpl& net, const std::vector<NamedArray>& arrays) {
   const auto names = weight_names(net);
-  const auto current = model::snapshot_weights(net);
+  // The live tensors, in the same order (shapes and devices to match; no copies).
+  std::vector<torch::Tensor> current = net.parameters();
+  for (const auto& b : net.buffers()) current.push_back(b);
   if (arrays.size() != names.size())
     throw Error("the checkpoint holds " + std::to_string(arrays.size()) + " arrays, the model has " +
                 std::to_string(names.size()));
@@ -335,10 +337,11 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
       // Keras keeps the partial last batch; so do we.
       const int64_t global_n = std::min<int64_t>(config.batch_size, train.size() - start);
       const auto [begin, end] = dist::shard(global_n, rank, ranks);
-      bool failed = false;
+      bool failed = false, stop_here = false;
       std::string error;
       try {
-        if (hooks.should_stop && hooks.should_stop()) throw Interrupted("interrupted");
+        stop_here = hooks.should_stop && hooks.should_stop();
+        if (stop_here) throw Interrupted("interrupted");
         if (fail_here && epoch == 0 && start == config.batch_size)
           throw TrialError("injected failure (AECNN_TEST_FAIL_RANK=" + std::to_string(rank) + ")");
         optimizer.zero_grad();
@@ -370,17 +373,13 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
         failed = true;
         error = e.what();
       }
-      if (ranks > 1) {
-        // One fused all-reduce: every rank joins it, failed or not, so none is left waiting.
-        if (gradient_reducer.reduce(gradients, failed)) {
-          if (error == "interrupted") throw Interrupted(error);
-          throw TrialError(error);
-        }
+      // A stop or a failure here ends the trial; in a gang, only after the all-reduce that
+      // tells every rank (the others then throw PeerFailed from it).
+      const bool summed = ranks > 1 && !gradient_reducer.reduce(gradients, failed);
+      if (failed && stop_here) throw Interrupted(error);
+      if (failed) throw TrialError(error);
+      if (summed)
         for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].mutable_grad() = gradients[i];
-      } else if (failed) {
-        if (error == "interrupted") throw Interrupted(error);
-        throw TrialError(error);
-      }
       optimizer.step();
     }
     const double train_seconds = seconds_since(epoch_start);
