@@ -1,6 +1,7 @@
 #include "aecnn/store/reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 
 #include "aecnn/sweep/schema.hpp"
@@ -25,21 +26,17 @@ std::vector<std::string> split_list(const std::string& text) {
 std::vector<train::EpochRecord> read_history(hid_t trial, const std::string& where) {
   h5::Id history = h5::open_group(trial, "history", where);
   const std::string at = where + "/history";
-  auto epoch = h5::read_column(history.get(), "epoch", at);
-  auto lr = h5::read_column(history.get(), "lr", at);
-  auto loss = h5::read_column(history.get(), "loss", at);
-  auto accuracy = h5::read_column(history.get(), "accuracy", at);
-  auto val_loss = h5::read_column(history.get(), "val_loss", at);
-  auto val_accuracy = h5::read_column(history.get(), "val_accuracy", at);
-  auto seconds = h5::read_column(history.get(), "epoch_seconds", at);
-  auto train_seconds = h5::read_column(history.get(), "train_seconds", at);
+  std::vector<std::vector<double>> columns;
+  for (const char* column : kHistoryColumns) columns.push_back(h5::read_column(history.get(), column, at));
   // A kill between two column appends can leave one column a row longer: keep whole rows only.
-  const std::size_t rows = std::min({epoch.size(), lr.size(), loss.size(), accuracy.size(), val_loss.size(),
-                                     val_accuracy.size(), seconds.size(), train_seconds.size()});
-  std::vector<train::EpochRecord> records(rows);
-  for (std::size_t i = 0; i < rows; ++i)
-    records[i] = {static_cast<int>(epoch[i]), lr[i], loss[i],     accuracy[i], val_loss[i], val_accuracy[i],
-                  seconds[i],                 train_seconds[i]};
+  std::size_t rows = columns.front().size();
+  for (const auto& column : columns) rows = std::min(rows, column.size());
+  std::vector<train::EpochRecord> records;
+  std::array<double, kHistoryColumns.size()> row{};
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t c = 0; c < columns.size(); ++c) row[c] = columns[c][i];
+    records.push_back(from_history_row(row.data()));
+  }
   return records;
 }
 
