@@ -111,15 +111,16 @@ std::optional<train::Checkpoint> read_latest(hid_t trial_group, const std::strin
   return cp;
 }
 
-void drop_resume_state(hid_t trial_group) {
-  if (!h5::exists(trial_group, kGroup)) return;
+bool drop_resume_state(hid_t trial_group) {
+  if (!h5::exists(trial_group, kGroup)) return false;
   h5::Id group = h5::open_group(trial_group, kGroup, "");
-  if (!h5::has_attr(group.get(), "latest")) return;
+  if (!h5::has_attr(group.get(), "latest")) return false;
   const std::string latest = h5::read_string_attr(group.get(), "latest", "");
   for (const char* slot : kSlots)
     if (latest != slot) h5::remove_link(group.get(), slot);
   h5::Id kept = h5::open_group(group.get(), latest, "");
   h5::remove_link(kept.get(), "optimizer");
+  return true;
 }
 
 }  // namespace aecnn::store::checkpoint_io

@@ -49,6 +49,7 @@ void make_latest(hid_t trial_group, const std::string& slot, int epochs_done, co
 /// optimizer state stays unread (export needs only the weights).
 std::optional<train::Checkpoint> read_latest(hid_t trial_group, const std::string& where, bool with_optimizer);
 /// A done trial keeps only what is worth keeping: the latest slot's model and best_model.
-void drop_resume_state(hid_t trial_group);
+/// False when the trial had no checkpoint, so nothing changed.
+bool drop_resume_state(hid_t trial_group);
 
 }  // namespace aecnn::store::checkpoint_io

@@ -185,13 +185,26 @@ bool same_layout(hid_t group, const std::string& name, hid_t file_type, const st
   return same;
 }
 
+// A transfer list with a small conversion buffer. HDF5's default is 1 MiB, allocated and zeroed
+// for every write that converts (variable-length strings always do): above glibc's mmap threshold,
+// so each write paid fresh pages. That was a third of rank 0's time per no-op trial (perf, bench/
+// scheduler.sh); 64 KiB stays on the heap and still converts thousands of elements at a time.
+hid_t small_buffer_transfer() {
+  static const hid_t plist = [] {
+    const hid_t id = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_buffer(id, 64 * 1024, nullptr, nullptr);
+    return id;
+  }();
+  return plist;
+}
+
 void write_dataset(hid_t group, const std::string& name, hid_t file_type, hid_t memory_type,
                    const std::vector<hsize_t>& dims, const void* data, const std::string& where) {
   const std::string what = where + "/" + name;
   if (exists(group, name)) {
     if (same_layout(group, name, file_type, dims)) {
       Id dataset(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, what + ": cannot open");
-      if (H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+      if (H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, small_buffer_transfer(), data) < 0)
         throw H5Error(what + ": cannot write");
       return;
     }
@@ -200,7 +213,7 @@ void write_dataset(hid_t group, const std::string& name, hid_t file_type, hid_t 
   Id space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, what);
   Id dataset(H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
              H5Dclose, what + ": cannot create");
-  if (H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+  if (H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, small_buffer_transfer(), data) < 0)
     throw H5Error(what + ": cannot write");
 }
 

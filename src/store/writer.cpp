@@ -225,8 +225,8 @@ void ResultsWriter::finish_trial(const std::string& trial_id, const train::Trial
   // The status goes last: a reader that sees `done` sees everything the trial wrote.
   h5::write_attr(g, "status", std::string(kStatusDone));
   impl_->commit();
-  checkpoint_io::drop_resume_state(g);
-  impl_->commit();
+  // Only once `done` is safe on disk may the resume state go (a kill in between must still find it).
+  if (checkpoint_io::drop_resume_state(g)) impl_->commit();
 }
 
 void ResultsWriter::interrupt_trial(const std::string& trial_id) {
