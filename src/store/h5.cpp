@@ -40,6 +40,18 @@ Id::~Id() {
   if (id_ >= 0) close_(id_);
 }
 
+void bound_metadata_cache(hid_t file, const std::string& path) {
+  H5AC_cache_config_t config;
+  config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  if (H5Fget_mdc_config(file, &config) < 0) throw H5Error(path + ": cannot read the metadata cache settings");
+  config.set_initial_size = true;
+  config.initial_size = config.min_size = config.max_size = 256 * 1024;
+  config.incr_mode = H5C_incr__off;
+  config.flash_incr_mode = H5C_flash_incr__off;
+  config.decr_mode = H5C_decr__off;
+  if (H5Fset_mdc_config(file, &config) < 0) throw H5Error(path + ": cannot set the metadata cache size");
+}
+
 void silence_library_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 std::string library_error() {

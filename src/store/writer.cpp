@@ -54,6 +54,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
       throw H5Error(path + ": cannot open for writing (" + h5::library_error() +
                     "): another sweep writing it, or a damaged file; choose another path (-o)");
     impl_->file = h5::Id(id, H5Fclose, path);
+    h5::bound_metadata_cache(id, path);
     const hid_t root = impl_->file.get();
     if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format", path) != kFormatName)
       throw H5Error(path + ": exists but is not an aecnn-sweep results file; choose another path (-o)");
@@ -71,6 +72,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
   impl_->file = h5::Id(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
                        path + ": cannot create");
   const hid_t root = impl_->file.get();
+  h5::bound_metadata_cache(root, path);
   h5::write_attr(root, "format", std::string(kFormatName));
   h5::write_attr(root, "format_version", static_cast<std::int64_t>(kFormatVersion));
   h5::write_attr(root, "tool_version", std::string(AECNN_VERSION));
