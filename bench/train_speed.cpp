@@ -1,6 +1,6 @@
 // Training and evaluation throughput of aecnn-sweep's trainer on one rank: the `both` AE-CNN,
 // batch 64, on the shipped subset, as bench/train_speed.sh compares it with PyTorch-Python.
-//   aecnn_bench_train_speed DATA_DIR THREADS [IMAGES=4096] [EPOCHS=3] [auto|nchw|cl]
+//   aecnn_bench_train_speed DATA_DIR THREADS [IMAGES=4096] [EPOCHS=3] [cl|nchw]
 // Prints one JSON line: images/s of the training steps (median over epochs after the first,
 // which warms up) and of the validation pass (1,371 images, in batches of 64 as Keras
 // validates). A benchmark aid: it asserts nothing.
@@ -22,10 +22,8 @@ int main(int argc, char** argv) {
   config.train_images = argc > 3 ? std::atoi(argv[3]) : 4096;
   config.epochs = argc > 4 ? std::atoi(argv[4]) : 3;
   config.eval_images = 1371;
-  const std::string layout = argc > 5 ? argv[5] : "auto";
-  aecnn::train::set_cpu_layout(layout == "nchw" ? aecnn::train::CpuLayout::kNchw
-                               : layout == "cl" ? aecnn::train::CpuLayout::kChannelsLast
-                                                : aecnn::train::CpuLayout::kAuto);
+  const std::string layout = argc > 5 ? argv[5] : "cl";
+  aecnn::train::set_cpu_layout(layout == "nchw" ? aecnn::train::CpuLayout::kNchw : aecnn::train::CpuLayout::kChannelsLast);
   aecnn::train::set_compute_threads(threads);
   aecnn::train::Trainer trainer(aecnn::data::load_fashion_mnist(argv[1]));
   const auto result = trainer.run(config);

@@ -49,6 +49,19 @@ Tensors select(const Tensors& all, const std::vector<int64_t>& indices) {
   return {all.images.index_select(0, index), all.labels.index_select(0, index)};
 }
 
+// A batch as the network's first convolution should see it. A one-channel NCHW batch already is
+// channels-last in memory, but LibTorch reads such ambiguous strides as NCHW, so conv1 and
+// everything after it ran NCHW and every later convolution converted its input (and, in
+// backward, its gradient) to channels-last and back: 8% of a trial in copies (profiled with
+// bench/profile_trainer.cpp). Restriding the same memory, no copy, lets the whole network run
+// channels-last.
+torch::Tensor network_input(const torch::Tensor& images, bool channels_last) {
+  if (!channels_last) return images;
+  if (images.size(1) == 1 && images.is_contiguous())
+    return images.as_strided(images.sizes(), {images.stride(0), 1, images.size(3), 1});
+  return images.contiguous(torch::MemoryFormat::ChannelsLast);
+}
+
 constexpr int64_t kClasses = 10;
 
 struct Evaluation {
@@ -60,7 +73,8 @@ struct Evaluation {
 // sharded over the trial's ranks and summed. In batches of the trial's own size, as Keras
 // validates (validation_batch_size defaults to batch_size): larger evaluation batches would be
 // faster, but would set the trial's peak memory, which the batch-size study measures.
-Evaluation evaluate(model::Aecnn& net, const Tensors& data, double l2, int64_t batch, dist::Communicator& comm) {
+Evaluation evaluate(model::Aecnn& net, const Tensors& data, double l2, int64_t batch, bool channels_last,
+                    dist::Communicator& comm) {
   torch::NoGradGuard no_grad;
   net->eval();
   std::vector<double> sums(1 + kClasses * kClasses, 0.0);  // loss sum, confusion
@@ -71,7 +85,7 @@ Evaluation evaluate(model::Aecnn& net, const Tensors& data, double l2, int64_t b
     auto confusion = torch::zeros({kClasses * kClasses}, torch::TensorOptions(torch::kInt64).device(data.images.device()));
     for (int64_t start = begin; start < end; start += batch) {
       const int64_t n = std::min(batch, end - start);
-      auto logits = net->forward(data.images.narrow(0, start, n));
+      auto logits = net->forward(network_input(data.images.narrow(0, start, n), channels_last));
       auto labels = data.labels.narrow(0, start, n);
       sums[0] += torch::nn::functional::cross_entropy(
                      logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
@@ -183,16 +197,13 @@ void load_optimizer(torch::optim::Optimizer& optimizer, const std::vector<uint8_
 }
 
 // The memory layout of the convolution kernels (and so of the activations) on CPU. Channels-last
-// (NHWC) lets oneDNN skip reordering activations between layers, which pays with two or more
-// threads (training 606 -> 659 images/s at 2 threads) but not with one (508 -> 456), measured
-// side by side by bench/train_speed.sh (docs/benchmarks.md). Only the memory order changes,
-// not the arithmetic.
-CpuLayout cpu_layout = CpuLayout::kAuto;
+// (NHWC) lets oneDNN skip reordering activations between layers and makes max-pooling and
+// BatchNorm cheaper. Measured side by side by bench/train_speed.sh (docs/benchmarks.md): faster
+// at 1 and at 2 threads once the input batch is channels-last too (network_input); before that
+// fix it lost at 1 thread. Only the memory order changes, not the arithmetic.
+CpuLayout cpu_layout = CpuLayout::kChannelsLast;
 
-bool channels_last_on_cpu() {
-  if (cpu_layout == CpuLayout::kAuto) return torch::get_num_threads() > 1;
-  return cpu_layout == CpuLayout::kChannelsLast;
-}
+bool channels_last_on_cpu() { return cpu_layout == CpuLayout::kChannelsLast; }
 
 void use_channels_last(model::AecnnImpl& net) {
   torch::NoGradGuard no_grad;
@@ -272,7 +283,8 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
 
   model::Aecnn net = build_model(config);
   net->to(device);
-  if (!device.is_cuda() && channels_last_on_cpu()) use_channels_last(*net);
+  const bool channels_last = !device.is_cuda() && channels_last_on_cpu();
+  if (channels_last) use_channels_last(*net);
   const std::vector<std::string> names = weight_names(*net);
   std::vector<torch::Tensor> parameters = net->parameters();
   std::vector<torch::Tensor> all_weights = parameters;
@@ -347,7 +359,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
         optimizer.zero_grad();
         if (end > begin) {
           auto index = order_on_device.narrow(0, start + begin, end - begin);
-          auto images = train.images.index_select(0, index);
+          auto images = network_input(train.images.index_select(0, index), channels_last);
           auto labels = train.labels.index_select(0, index);
           auto logits = net->forward(images);
           auto ce = torch::nn::functional::cross_entropy(
@@ -391,7 +403,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
                        std::to_string(epoch + 1) + " (lr " + std::to_string(lr) + ")");
     if (ranks > 1) statistics_reducer.reduce(bn_statistics, false, 1.0 / ranks);
 
-    const Evaluation val = evaluate(net, validation, config.l2, config.batch_size, comm);
+    const Evaluation val = evaluate(net, validation, config.l2, config.batch_size, channels_last, comm);
     EpochRecord record;
     record.epoch = epoch + 1;
     record.lr = lr;
@@ -431,11 +443,11 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
     result.restored_best = true;
   }
 
-  const Evaluation on_train = evaluate(net, train, config.l2, config.batch_size, comm);
+  const Evaluation on_train = evaluate(net, train, config.l2, config.batch_size, channels_last, comm);
   result.train_eval_loss = on_train.loss;
   result.train_eval_accuracy = on_train.accuracy;
 
-  const Evaluation on_test = evaluate(net, test, config.l2, config.batch_size, comm);
+  const Evaluation on_test = evaluate(net, test, config.l2, config.batch_size, channels_last, comm);
   const ClassificationMetrics metrics = classification_metrics(on_test.confusion, kClasses);
   result.test_loss = on_test.loss;
   result.test_accuracy = on_test.accuracy;

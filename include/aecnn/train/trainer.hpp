@@ -74,11 +74,10 @@ class Trainer {
 void export_model(const sweep::TrialConfig& config, const std::vector<NamedArray>& weights,
                   const std::string& path);
 
-/// The memory layout of convolutions on CPU. kAuto (the default): channels-last with two or more
-/// compute threads, NCHW with one, the faster of the two in each case on the machines measured
-/// (docs/benchmarks.md). Only the memory order changes, not the arithmetic; the setter exists so
-/// that bench/train_speed.cpp can measure both layouts in one run.
-enum class CpuLayout { kAuto, kChannelsLast, kNchw };
+/// The memory layout of convolutions on CPU: channels-last (the default), faster than NCHW at 1 and
+/// at 2 threads on the machines measured (docs/benchmarks.md). Only the memory order changes, not
+/// the arithmetic; the setter exists so that the benchmarks can measure both layouts in one run.
+enum class CpuLayout { kChannelsLast, kNchw };
 void set_cpu_layout(CpuLayout layout);
 
 /// Sets this process's compute threads: LibTorch's intra-op pool and OpenBLAS's own pool
