@@ -3,8 +3,10 @@
 epochs on the shipped subset) run by Optuna 3.1 (Debian's python3-optuna) with its documented
 multi-process setup: one study in a JournalFileStorage file, N processes each calling
 study.optimize() with a GridSampler, every trial training the PyTorch-Python AE-CNN of
-bench/pytorch_aecnn.py (channels-last, index_select batches: its best settings) on the same
+bench/pytorch_aecnn.py (channels-last with restrided batches, index_select batches: its best settings) on the same
 train/validation split as aecnn-sweep (numpy RandomState(42).permutation, one sixth held out).
+Each trial does what an aecnn-sweep trial does: the epochs with a validation pass after each,
+then the final model evaluated on the training split and on the test split.
 
   optuna_sweep.py DATA_DIR --processes N --threads T --epochs E --train-images M --journal FILE
 
@@ -34,10 +36,17 @@ def objective_factory(args):
     perm = np.random.RandomState(42).permutation(len(images))
     n_val = (len(images) + 5) // 6
     val, train = perm[:n_val], perm[n_val:][:args.train_images]
-    to_x = lambda idx: torch.from_numpy(images[idx].astype(np.float32) / 255.0).unsqueeze(1).contiguous(
-        memory_format=torch.channels_last)
+    to_x = lambda idx: torch.from_numpy(images[idx].astype(np.float32) / 255.0).unsqueeze(1)
     x, y = to_x(train), torch.from_numpy(labels[train].astype(np.int64))
     xv, yv = to_x(val), torch.from_numpy(labels[val].astype(np.int64))
+    test_images = aecnn.read_idx(os.path.join(args.data_dir, "t10k-images-idx3-ubyte.gz"))
+    xt = torch.from_numpy(test_images.astype(np.float32) / 255.0).unsqueeze(1)
+    yt = torch.from_numpy(aecnn.read_idx(os.path.join(args.data_dir, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
+
+    def accuracy(model, xs, ys):
+        with torch.inference_mode():
+            return sum(int((model(aecnn.channels_last_batch(xs[i:i + 64])).argmax(1) == ys[i:i + 64]).sum())
+                       for i in range(0, len(xs), 64)) / len(xs)
 
     def objective(trial):
         attention = trial.suggest_categorical("attention", ["none", "channel", "spatial", "both"])
@@ -56,12 +65,15 @@ def objective_factory(args):
             for start in range(0, len(x), 64):
                 index = order[start:start + 64]
                 optimizer.zero_grad()
-                F.cross_entropy(model(x.index_select(0, index)), y.index_select(0, index)).backward()
+                F.cross_entropy(model(aecnn.channels_last_batch(x.index_select(0, index))), y.index_select(0, index)).backward()
                 optimizer.step()
             model.eval()
-            with torch.inference_mode():
-                correct = sum(int((model(xv[i:i + 64]).argmax(1) == yv[i:i + 64]).sum()) for i in range(0, len(xv), 64))
-        return correct / len(xv)
+            val_accuracy = accuracy(model, xv, yv)
+        # What an aecnn-sweep trial also records at its end (the study's train/val gap and test
+        # metrics): the final model on the training split and on the test split.
+        trial.set_user_attr("train_accuracy", accuracy(model, x, y))
+        trial.set_user_attr("test_accuracy", accuracy(model, xt, yt))
+        return val_accuracy
 
     return objective
 

@@ -55,8 +55,8 @@ for line in open(sys.argv[1]):
     r = json.loads(payload)
     rows.setdefault((label, int(threads)), []).append((r["train_images_per_s"], r["eval_images_per_s"]))
 matmul, train_mflop = float(sys.argv[2]), float(sys.argv[3])
-names = {"ours-nchw": "aecnn-sweep trainer, NCHW (default at 1 thread)",
-         "ours-cl": "aecnn-sweep trainer, channels-last (default at 2+ threads)",
+names = {"ours-nchw": "aecnn-sweep trainer, NCHW",
+         "ours-cl": "aecnn-sweep trainer, channels-last (its default)",
          "py-default": "PyTorch-Python, default settings", "py-best": "PyTorch-Python, best settings"}
 print("| threads | trainer | train images/s | eval images/s | train vs PyTorch default | train vs PyTorch best | step GFLOP/s | of matmul peak |")
 print("|---|---|---|---|---|---|---|---|")
@@ -68,6 +68,6 @@ for threads in (1, 2):
         gflops = train * train_mflop / 1000
         print(f"| {threads} | {names[label]} | {train:.0f} | {evaluation:.0f} | {train / med['py-default'][0]:.2f}x "
               f"| {train / med['py-best'][0]:.2f}x | {gflops:.1f} | {100 * gflops / (matmul * threads):.0f}% |")
-print(f"\n({len(next(iter(rows.values())))} runs each, medians; eval: 1,371 validation images; PyTorch best "
-      "evaluates in batches of 1,024 under inference_mode, the others in 64s as Keras validates)")
+print(f"\n({len(next(iter(rows.values())))} runs each, medians; eval: 1,371 validation images in batches of 64, "
+      "as Keras validates; PyTorch best under inference_mode)")
 PY
