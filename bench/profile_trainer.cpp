@@ -1,7 +1,6 @@
 // Where aecnn-sweep's own training time goes: the trainer (the `both` AE-CNN, batch 64, on the
 // shipped subset) run under LibTorch's profiler, every ATen op's self time (its time less the ops
-// it called) summed by name. bench/profile_step.py does the same for PyTorch-Python; this one
-// profiles our C++ trainer itself, in either memory layout.
+// it called) summed by name, in either memory layout: bench/run prints NCHW and channels-last.
 //   aecnn_bench_profile_trainer DATA_DIR THREADS nchw|cl [IMAGES=2048] [EPOCHS=2]
 // Prints a markdown table: the ops with the most self time in one trial (its epochs with their
 // validation passes, and the final evaluations), and their share of all op time. A benchmark
