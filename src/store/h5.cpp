@@ -45,7 +45,7 @@ void bound_metadata_cache(hid_t file, const std::string& path) {
   config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
   if (H5Fget_mdc_config(file, &config) < 0) throw H5Error(path + ": cannot read the metadata cache settings");
   config.set_initial_size = true;
-  config.initial_size = config.min_size = config.max_size = 256 * 1024;
+  config.initial_size = config.min_size = config.max_size = 512 * 1024;
   config.incr_mode = H5C_incr__off;
   config.flash_incr_mode = H5C_flash_incr__off;
   config.decr_mode = H5C_decr__off;

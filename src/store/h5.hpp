@@ -30,11 +30,12 @@ class Id {
   herr_t (*close_)(hid_t) = nullptr;
 };
 
-/// Fixes the writer's metadata cache at 256 KiB. Every H5Fflush walks the whole cache (HDF5 1.10's
+/// Fixes the writer's metadata cache at 512 KiB. Every H5Fflush walks the whole cache (HDF5 1.10's
 /// H5C_set_slist_enabled), and the default adaptive cache grows with the file: at 10,000 trials
-/// that walk was a third of rank 0's time. 256 KiB holds a trial's working set (a checkpoint's
-/// object headers included); bench/scheduler.sh and aecnn_bench_commit_cost measured it no slower
-/// than the default for checkpoints and about 1.6x faster per no-op trial.
+/// that walk was a third of rank 0's time. 512 KiB holds a trial's working set (a checkpoint's
+/// object headers included). Measured (bench/scheduler.sh, aecnn_bench_make_results): 10,000
+/// no-op trials 20 s -> 15 s; 256 KiB was a little faster still but made a 10,000-trial file
+/// with histories 15% larger (the group's heap rewritten as it grows); 512 KiB keeps the size.
 void bound_metadata_cache(hid_t file, const std::string& path);
 /// Turns off HDF5's own error printing: we report one line of our own instead.
 void silence_library_errors();
