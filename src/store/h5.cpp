@@ -199,8 +199,8 @@ bool same_layout(hid_t group, const std::string& name, hid_t file_type, const st
 
 // A transfer list with a small conversion buffer. HDF5's default is 1 MiB, allocated and zeroed
 // for every write that converts (variable-length strings always do): above glibc's mmap threshold,
-// so each write paid fresh pages. That was a third of rank 0's time per no-op trial (perf, bench/
-// scheduler.sh); 64 KiB stays on the heap and still converts thousands of elements at a time.
+// so each write paid fresh pages: about half of a no-op trial's time in one process (perf);
+// 64 KiB stays on the heap and still converts thousands of elements at a time.
 hid_t small_buffer_transfer() {
   static const hid_t plist = [] {
     const hid_t id = H5Pcreate(H5P_DATASET_XFER);
