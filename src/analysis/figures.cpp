@@ -1,23 +1,69 @@
 #include "aecnn/analysis/figures.hpp"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
-#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "aecnn/analysis/file_stem.hpp"
 #include "aecnn/data/fashion_mnist.hpp"
 #include "aecnn/error.hpp"
+
+extern char** environ;
 
 namespace aecnn::analysis {
 namespace {
 
+// Text from a results file is data, never code. Into a gnuplot script it goes only as a
+// single-quoted string: gnuplot substitutes `command` and expands escapes in double quotes, but
+// in single quotes nothing but '' (one quote) is special. A line break would end the command
+// and start another, so control characters become spaces.
 std::string quoted(const std::string& text) {
-  std::string q = "\"";
-  for (char c : text) q += (c == '"' ? std::string("\\\"") : std::string(1, c));
-  return q + "\"";
+  std::string q = "'";
+  for (char c : text) {
+    if (c == '\'') q += "''";
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) q += ' ';
+    else q += c;
+  }
+  return q + "'";
+}
+
+// A field of a tab-separated .dat file: gnuplot reads it as data (labels through xtic()), but a
+// tab or a line break inside it would shift the columns or start a new row.
+std::string field(const std::string& text) {
+  std::string f = text;
+  for (char& c : f)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return f;
+}
+
+// Runs `gnuplot script` in `dir` with no shell between: argv is passed as it is, so no name
+// can be read as a command. gnuplot's messages go to `log`. Returns gnuplot's exit status.
+int run_gnuplot(const std::string& dir, const std::string& script, const std::string& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // In order: the log's path is relative to our directory, the script's to `dir`.
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  std::vector<char*> argv = {const_cast<char*>("gnuplot"), const_cast<char*>(script.c_str()), nullptr};
+  pid_t pid = -1;
+  const int spawned = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 // One figure: its data file, its script, and the two terminals it is drawn on.
@@ -36,11 +82,10 @@ class Figure {
        << script.str() << "\nset terminal svg noenhanced size " << size << " font 'sans,10'\nset output '" << name_
        << ".svg'\nreplot\nunset output\n";
     gp.close();
-    const std::string command = "cd " + quoted(dir_) + " && gnuplot " + quoted(name_ + ".gp") + " 2>" +
-                                quoted(name_ + ".gnuplot.log");
-    if (std::system(command.c_str()) != 0)
+    const std::string log = dir_ + "/" + name_ + ".gnuplot.log";
+    if (run_gnuplot(dir_, name_ + ".gp", log) != 0)
       throw Error(dir_ + "/" + name_ + ".gp: gnuplot failed (is gnuplot installed? see " + name_ + ".gnuplot.log)");
-    std::remove((dir_ + "/" + name_ + ".gnuplot.log").c_str());
+    std::remove(log.c_str());
     return name_;
   }
 
@@ -95,7 +140,7 @@ std::string bars(const std::string& dir, const std::string& name, const std::str
   Figure f(dir, name);
   f.data << "# setting\tmean\tsd\n";
   for (std::size_t i = 0; i < settings.size(); ++i)
-    f.data << settings[i].label << "\t" << values[i].first << "\t" << values[i].second << "\n";
+    f.data << field(settings[i].label) << "\t" << values[i].first << "\t" << values[i].second << "\n";
   f.script << "set title " << quoted(title) << "\nset ylabel " << quoted(ylabel) << "\nunset key\n"
            << "set style fill solid 0.6 border -1\nset boxwidth 0.6\nset xtics rotate by -25\n"
            << "set yrange [0:*]\n"
@@ -111,6 +156,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
                                        const std::vector<Setting>& settings) {
   std::vector<std::string> names;
   if (settings.empty()) return names;
+  check_file_stem(experiment, "experiment name");
   const std::string prefix = experiment + "-";
 
   // Val accuracy per setting, with sd over seeds.
@@ -133,7 +179,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
       std::vector<double> train_accuracy;
       for (const auto* t : s.trials) train_accuracy.push_back(t->result->train_eval_accuracy);
       const Summary train = summarize(train_accuracy);
-      f.data << s.label << "\t" << train.mean << "\t" << sd_or_zero(train) << "\t" << s.val_accuracy.mean << "\t"
+      f.data << field(s.label) << "\t" << train.mean << "\t" << sd_or_zero(train) << "\t" << s.val_accuracy.mean << "\t"
              << sd_or_zero(s.val_accuracy) << "\t" << s.train_val_gap.mean << "\n";
     }
     const std::string file = "'" + prefix + "train_vs_val.dat'";
@@ -155,7 +201,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
       const bool acc = metric == "accuracy";
       const Band train = band(s, [&](const train::EpochRecord& r) { return acc ? r.accuracy : r.loss; });
       const Band val = band(s, [&](const train::EpochRecord& r) { return acc ? r.val_accuracy : r.val_loss; });
-      f.data << "# " << s.label << "\n";
+      f.data << "# " << field(s.label) << "\n";
       for (std::size_t e = 0; e < train.mean.size(); ++e)
         f.data << e + 1 << "\t" << train.mean[e] << "\t" << train.low[e] << "\t" << train.high[e] << "\t" << val.mean[e]
                << "\t" << val.low[e] << "\t" << val.high[e] << "\n";
@@ -180,7 +226,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
     f.data << "# blocks per setting; columns: epoch, lr (the one used, mean over seeds)\n";
     for (const auto& s : settings) {
       const Band lr = band(s, [](const train::EpochRecord& r) { return r.lr; });
-      f.data << "# " << s.label << "\n";
+      f.data << "# " << field(s.label) << "\n";
       for (std::size_t e = 0; e < lr.mean.size(); ++e) f.data << e + 1 << "\t" << lr.mean[e] << "\n";
       f.data << "\n\n";
     }
@@ -194,10 +240,11 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
   // One numeric key (batch size): time, accuracy and memory against it.
   const std::string key = numeric_key(settings);
   if (!key.empty() && settings.size() > 1) {
+    check_file_stem(key, "varied key");
     Figure f(dir, prefix + "by_" + key);
     f.data << "# " << key << "\ts/epoch mean\tsd\tval accuracy mean\tsd\tpeak MiB mean\tsd\n";
     for (const auto& s : settings)
-      f.data << sweep::to_display(s.trials.front()->config.at(key)) << "\t" << s.epoch_seconds.mean << "\t"
+      f.data << field(sweep::to_display(s.trials.front()->config.at(key))) << "\t" << s.epoch_seconds.mean << "\t"
              << sd_or_zero(s.epoch_seconds) << "\t" << s.val_accuracy.mean << "\t" << sd_or_zero(s.val_accuracy) << "\t"
              << s.peak_memory_mib.mean << "\t" << sd_or_zero(s.peak_memory_mib) << "\n";
     const std::string file = "'" + prefix + "by_" + key + ".dat'";
@@ -241,7 +288,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
       }
     Figure heat(dir, prefix + "confusion");
     heat.data << "# true class (row) x predicted class (column), test split, summed over " << best->trials.size()
-              << " seed(s) of " << best->label << "\n";
+              << " seed(s) of " << field(best->label) << "\n";
     for (std::size_t t = 0; t < classes; ++t)
       for (std::size_t p = 0; p < classes; ++p) heat.data << p << "\t" << t << "\t" << confusion[t * classes + p] << "\n";
     std::string tics;
@@ -253,7 +300,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
     names.push_back(heat.draw("900,800"));
 
     Figure per_class(dir, prefix + "per_class");
-    per_class.data << "# class\tprecision\trecall\tF1 (test split, mean over seeds of " << best->label << ")\n";
+    per_class.data << "# class\tprecision\trecall\tF1 (test split, mean over seeds of " << field(best->label) << ")\n";
     for (std::size_t c = 0; c < classes; ++c)
       per_class.data << data::kClassNames[c] << "\t" << precision[c] << "\t" << recall[c] << "\t" << f1[c] << "\n";
     per_class.script << "set title " << quoted(experiment + ": per-class precision, recall and F1 of " + best->label)

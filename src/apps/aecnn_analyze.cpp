@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "aecnn/analysis/experiment_summary.hpp"
+#include "aecnn/analysis/file_stem.hpp"
 #include "aecnn/analysis/figures.hpp"
 #include "aecnn/analysis/trial_table.hpp"
 #include "aecnn/store/reader.hpp"
@@ -87,6 +88,7 @@ int main(int argc, char** argv) {
 
   try {
     const auto results = store::read_results(path);
+    if (!out_dir.empty()) analysis::check_report_names(results, path);  // before anything is written
     std::printf("%s\n", header(path, results).c_str());
     for (const auto& experiment : analysis::experiments_of(results)) {
       const auto settings = analysis::settings_of(results, experiment);
