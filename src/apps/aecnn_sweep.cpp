@@ -51,14 +51,16 @@ struct ExportOptions {
 struct Plan {
   sweep::SweepSpec spec;
   std::vector<sweep::TrialSpec> trials;
+  data::FashionMnistCounts data;  ///< the images found (and checked) in spec.data_dir
 };
 
 Plan make_plan(const Options& options) {
-  Plan plan{sweep::parse_sweep_file(options.sweep_file), {}};
+  Plan plan{sweep::parse_sweep_file(options.sweep_file), {}, {}};
   if (!options.data_dir.empty()) plan.spec.data_dir = options.data_dir;
   plan.trials = sweep::expand(plan.spec);
   sweep::apply_overrides(plan.trials, options.overrides);
-  data::check_fashion_mnist_present(plan.spec.data_dir);
+  // Every byte of the data, once, here: bad data must stop the sweep before any trial starts.
+  plan.data = data::check_fashion_mnist(plan.spec.data_dir);
   return plan;
 }
 
@@ -90,9 +92,10 @@ int dry_run(const Options& options) {
     std::printf("experiment %s: %zu trial(s)\n%s\n", experiment.c_str(), table.rows(), table.to_text().c_str());
   }
   std::printf("%zu trials in %zu experiment(s), %d worker rank(s) at most per trial, so at least %d MPI ranks; "
-              "sweep hash %s; data: %s (present)\n",
+              "sweep hash %s; data: %s (%lld training and %lld test images, checked)\n",
               plan.trials.size(), plan.spec.experiments.size(), most_ranks(plan.trials), most_ranks(plan.trials) + 1,
-              sweep::sweep_hash(plan.spec, plan.trials).c_str(), plan.spec.data_dir.c_str());
+              sweep::sweep_hash(plan.spec, plan.trials).c_str(), plan.spec.data_dir.c_str(),
+              static_cast<long long>(plan.data.train), static_cast<long long>(plan.data.test));
   return kExitOk;
 }
 

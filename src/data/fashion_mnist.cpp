@@ -40,6 +40,15 @@ void check_fashion_mnist_present(const std::string& dir) {
   }
 }
 
+FashionMnistCounts check_fashion_mnist(const std::string& dir) {
+  const FashionMnist data = load_fashion_mnist(dir);
+  const std::int64_t n = data.train.images.count;
+  if (n < 2)
+    throw IdxError(file_in(dir, kFashionMnistFiles[0]) + ": " + std::to_string(n) +
+                   " training image(s): at least 2 are needed to hold out a validation split");
+  return {n, data.test.images.count};
+}
+
 FashionMnist load_fashion_mnist(const std::string& dir) {
   check_fashion_mnist_present(dir);
   FashionMnist data;

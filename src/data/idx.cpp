@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -65,7 +66,14 @@ std::string hex(std::uint32_t value) {
   return text;
 }
 
-// Reads the header and payload of an IDX file with `expected_magic` and `rank` dimensions.
+// The largest payload a header may promise: ten times the full Fashion-MNIST training images
+// (47 MB), far below what would make a size computation overflow.
+constexpr std::uint64_t kMaxPayloadBytes = std::uint64_t(1) << 30;
+
+// Reads the header and payload of an IDX file with `expected_magic` (whose low byte is the
+// number of dimensions). The header is untrusted: every dimension and their product are checked
+// before anything is allocated, and the payload grows only as bytes actually arrive, so a
+// truncated file that promises a gigabyte costs what it holds.
 std::vector<std::uint8_t> read_idx(const std::string& path, std::uint32_t expected_magic,
                                    std::vector<std::int64_t>& dims) {
   GzFile file(path, "rb");
@@ -74,7 +82,7 @@ std::vector<std::uint8_t> read_idx(const std::string& path, std::uint32_t expect
     throw IdxError(path + ": wrong magic number " + hex(magic) + " at byte 0 (expected " +
                    hex(expected_magic) + (expected_magic == kImageMagic ? ", an image file)" : ", a label file)"));
   const std::size_t rank = magic & 0xff;
-  std::size_t size = 1;
+  std::uint64_t size = 1;
   dims.clear();
   for (std::size_t d = 0; d < rank; ++d) {
     const std::uint32_t dim = read_be32(file, path, "dimension");
@@ -83,14 +91,26 @@ std::vector<std::uint8_t> read_idx(const std::string& path, std::uint32_t expect
       throw IdxError(path + ": implausible dimension " + std::to_string(dim) + " at byte " +
                      std::to_string(4 + 4 * d));
     dims.push_back(dim);
+    // size <= 2^30 (checked every step) and dim <= 2^24: the product fits in 64 bits.
     size *= dim;
+    if (size > kMaxPayloadBytes)
+      throw IdxError(path + ": implausible size: the dimensions up to byte " + std::to_string(8 + 4 * d) +
+                     " promise more than " + std::to_string(kMaxPayloadBytes) + " data bytes");
   }
-  std::vector<std::uint8_t> data(size);
   const std::size_t header = file.offset();
-  const std::size_t got = file.read(data.data(), size);
-  if (got != size)
+  std::vector<std::uint8_t> data;
+  constexpr std::size_t kChunk = std::size_t(1) << 22;
+  while (data.size() < size) {
+    const std::size_t want = std::min<std::size_t>(kChunk, static_cast<std::size_t>(size) - data.size());
+    const std::size_t at = data.size();
+    data.resize(at + want);
+    const std::size_t got = file.read(data.data() + at, want);
+    data.resize(at + got);
+    if (got < want) break;
+  }
+  if (data.size() != size)
     throw IdxError(path + ": truncated: header promises " + std::to_string(size) + " data bytes, file has " +
-                   std::to_string(got) + " (ends at byte " + std::to_string(header + got) + ")");
+                   std::to_string(data.size()) + " (ends at byte " + std::to_string(header + data.size()) + ")");
   unsigned char extra;
   if (file.read(&extra, 1) != 0)
     throw IdxError(path + ": " + std::to_string(header + size) +

@@ -63,5 +63,26 @@ TEST(FashionMnist, ImageAndLabelCountsMustAgree) {
   }
 }
 
+TEST(FashionMnist, CheckCountsTheSubsetsImages) {
+  const FashionMnistCounts counts = check_fashion_mnist(aecnn::testing::subset_dir());
+  EXPECT_EQ(counts.train, 8226);
+  EXPECT_EQ(counts.test, 4443);
+}
+
+TEST(FashionMnist, CheckRefusesATrainingFileTooSmallToSplit) {
+  aecnn::testing::TempDir dir;
+  const std::vector<std::uint8_t> image(28 * 28);
+  write_idx(dir.file(kFashionMnistFiles[0]), kImageMagic, {1, 28, 28}, image);
+  write_idx(dir.file(kFashionMnistFiles[1]), kLabelMagic, {1}, {3});
+  write_idx(dir.file(kFashionMnistFiles[2]), kImageMagic, {1, 28, 28}, image);
+  write_idx(dir.file(kFashionMnistFiles[3]), kLabelMagic, {1}, {0});
+  try {
+    check_fashion_mnist(dir.path());
+    FAIL() << "no error";
+  } catch (const IdxError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("train-images-idx3-ubyte.gz: 1 training image(s): at least 2"));
+  }
+}
+
 }  // namespace
 }  // namespace aecnn::data

@@ -84,6 +84,22 @@ TEST(Idx, CutGzipStreamIsReported) {
   EXPECT_NE(message, "no error");
 }
 
+TEST(Idx, ADimensionProductBeyondTheCapIsRefusedBeforeAnyAllocation) {
+  TempDir dir;
+  // 2^24 x 2^24 x 2^24 would wrap a 64-bit size: refused at the second dimension already.
+  write_idx(dir.file("huge.gz"), kImageMagic, {1 << 24, 1 << 24, 1 << 24}, {});
+  EXPECT_THAT(error_of([&] { read_idx_images(dir.file("huge.gz")); }),
+              HasSubstr("huge.gz: implausible size: the dimensions up to byte 12 promise more than 1073741824"));
+}
+
+TEST(Idx, ATruncatedFileThatPromisesMuchIsReportedWithWhatItHolds) {
+  TempDir dir;
+  // 60,000 x 28 x 28 promised (47 MB), 100 bytes there.
+  write_idx(dir.file("promise.gz"), kImageMagic, {60000, 28, 28}, std::vector<std::uint8_t>(100, 7));
+  EXPECT_THAT(error_of([&] { read_idx_images(dir.file("promise.gz")); }),
+              HasSubstr("promise.gz: truncated: header promises 47040000 data bytes, file has 100 (ends at byte 116)"));
+}
+
 TEST(Idx, LabelOutOfRangeIsReported) {
   TempDir dir;
   write_idx(dir.file("labels.gz"), kLabelMagic, {3}, {1, 12, 3});

@@ -59,8 +59,26 @@ if "$build/aecnn-sweep" --version | grep -q "LibTorch with CUDA: no"; then
   [ ! -e "$work/cuda.h5" ] || { echo "FAIL: a results file was created for a refused --device cuda"; status=1; }
 fi
 
-# A results file of another sweep is refused and left as it was.
+# Bad data is found once, by rank 0 before any trial (and by --dry-run): one line naming the
+# file, exit 2, no results file, no trial marked failed. Here the training images end early.
+mkdir "$work/cut-data"
+cp "$src"/data/fashion-mnist-subset/*.gz "$work/cut-data/"
+/usr/bin/python3 -c "
+import gzip, sys
+path = sys.argv[1] + '/train-images-idx3-ubyte.gz'
+data = gzip.open(path).read()
+gzip.open(path, 'wb').write(data[:len(data) // 2])
+" "$work/cut-data"
 tiny=$src/tests/data/sweeps/tiny.toml
+expect_error "truncated data, mpiexec" 2 "^aecnn-sweep: error: .*cut-data/train-images-idx3-ubyte.gz: truncated: header promises 6449184 data bytes, file has 3224584" \
+  timeout 120 "$mpiexec" -n 3 "$build/aecnn-sweep" "$tiny" --data-dir "$work/cut-data" -o "$work/cut.h5"
+# (mpiexec adds its own lines about the non-zero exit; ours is one.)
+[ "$(grep -c "^aecnn-sweep:" "$work/err")" -eq 1 ] || { echo "FAIL: not one line for bad data:"; cat "$work/err"; status=1; }
+[ ! -e "$work/cut.h5" ] || { echo "FAIL: a results file was created although the data is bad"; status=1; }
+expect_error "truncated data, --dry-run" 2 "cut-data/train-images-idx3-ubyte.gz: truncated" \
+  "$build/aecnn-sweep" --dry-run "$tiny" --data-dir "$work/cut-data"
+
+# A results file of another sweep is refused and left as it was.
 printf 'name = "other"\ndata_dir = "%s/data/fashion-mnist-subset"\n[base]\nepochs = 1\ntrain_images = 64\neval_images = 64\n' "$src" >"$work/other.toml"
 "$build/aecnn-sweep" "$work/other.toml" -o "$work/r.h5" --threads 1 >/dev/null
 sum=$(md5sum <"$work/r.h5")

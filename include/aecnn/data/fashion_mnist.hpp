@@ -35,6 +35,15 @@ FashionMnist load_fashion_mnist(const std::string& dir);
 /// Throws the same errors as load_fashion_mnist when a file is missing, without reading data.
 void check_fashion_mnist_present(const std::string& dir);
 
+/// Reads the four files of `dir` completely and checks them as load_fashion_mnist does (magic,
+/// dimensions, lengths, labels 0-9, image and label counts that agree, enough training images
+/// to hold out a validation split), keeping nothing. Rank 0 calls it once before any trial, so
+/// bad data is one error line and exit 2, not a failure of every trial. Returns the image counts.
+struct FashionMnistCounts {
+  std::int64_t train = 0, test = 0;
+};
+FashionMnistCounts check_fashion_mnist(const std::string& dir);
+
 /// numpy's legacy `RandomState(seed).permutation(n)`, bit for bit: std::mt19937 seeded with
 /// `seed` (numpy's init_genrand), Fisher-Yates from the end with masked rejection sampling.
 std::vector<std::int64_t> numpy_permutation(std::int64_t n, std::uint32_t seed);
