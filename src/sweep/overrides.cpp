@@ -38,8 +38,16 @@ std::pair<std::string, Value> parse_assignment(const std::string& text) {
   return {key, coerced};
 }
 
-std::int64_t scaled(std::int64_t epochs, double scale) {
-  return std::max<std::int64_t>(1, std::llround(static_cast<double>(epochs) * scale));
+// epochs * scale, rounded, at least 1; the product is checked against the key's bound before
+// it is rounded, since llround of a value beyond int64 is undefined.
+std::int64_t scaled(std::int64_t epochs, double scale, const char* key, const Overrides& overrides) {
+  const double product = static_cast<double>(epochs) * scale;
+  const KeySpec& spec = *find_key(key);
+  if (!(product <= *spec.max))
+    throw SpecError({overrides.to_string() + ": makes '" + key + "' " + std::to_string(epochs) + " x " +
+                     std::to_string(scale) + ", more than its limit " +
+                     std::to_string(static_cast<std::int64_t>(*spec.max))});
+  return std::max<std::int64_t>(1, std::llround(product));
 }
 
 }  // namespace
@@ -66,9 +74,9 @@ void apply_overrides(std::vector<TrialSpec>& trials, const Overrides& overrides)
   std::vector<std::string> duplicates;
   for (auto& trial : trials) {
     auto& epochs = std::get<std::int64_t>(trial.config.at("epochs"));
-    epochs = scaled(epochs, overrides.epochs_scale);
+    epochs = scaled(epochs, overrides.epochs_scale, "epochs", overrides);
     auto& horizon = std::get<std::int64_t>(trial.config.at("lr_horizon"));
-    if (horizon > 0) horizon = scaled(horizon, overrides.epochs_scale);
+    if (horizon > 0) horizon = scaled(horizon, overrides.epochs_scale, "lr_horizon", overrides);
     for (const auto& [key, value] : assignments) trial.config[key] = value;
     trial.hash = content_hash(canonical_text(trial.config));
     auto [it, inserted] = id_of_hash.emplace(trial.experiment + " " + trial.hash, trial.id);

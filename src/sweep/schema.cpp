@@ -6,19 +6,28 @@
 namespace aecnn::sweep {
 namespace {
 
-KeySpec int_key(std::string name, std::int64_t value, std::string doc, double min, bool exclusive,
-                std::optional<double> max = std::nullopt) {
-  return {std::move(name), ValueKind::kInt, value, std::move(doc), {}, min, max, exclusive};
+// Integer keys always have an inclusive upper bound, so that a value from a file fits the `int`
+// it becomes (2^32 in TOML would wrap to 0 and, as a batch size, hang the training loop).
+KeySpec int_key(std::string name, std::int64_t value, std::string doc, double min, bool min_exclusive,
+                std::int64_t max) {
+  return {std::move(name), ValueKind::kInt, value, std::move(doc), {}, min, static_cast<double>(max), min_exclusive,
+          false};
 }
-KeySpec float_key(std::string name, double value, std::string doc, double min, bool exclusive,
-                  std::optional<double> max = std::nullopt) {
-  return {std::move(name), ValueKind::kFloat, value, std::move(doc), {}, min, max, exclusive};
+// Float keys: an upper bound only where the meaning has one (a dropout rate is < 1).
+KeySpec float_key(std::string name, double value, std::string doc, double min, bool min_exclusive,
+                  std::optional<double> max_exclusive = std::nullopt) {
+  return {std::move(name), ValueKind::kFloat, value, std::move(doc), {}, min, max_exclusive, min_exclusive, true};
 }
 KeySpec choice_key(std::string name, std::string value, std::string doc,
                    std::vector<std::string> choices) {
   return {std::move(name), ValueKind::kString, std::move(value), std::move(doc), std::move(choices),
-          std::nullopt, std::nullopt, false};
+          std::nullopt, std::nullopt, false, false};
 }
+
+// Bounds of the integer keys: generous for any study, small enough to compute with.
+constexpr std::int64_t kMaxBatch = 1 << 20;      // images per step
+constexpr std::int64_t kMaxEpochs = 1000000;     // epochs, horizons, patience
+constexpr std::int64_t kMaxRanks = 1 << 20;      // MPI ranks per trial
 
 // Levenshtein distance; names are short, so the O(n*m) table is nothing.
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -53,15 +62,15 @@ const std::vector<KeySpec>& config_keys() {
   static const std::vector<KeySpec> keys = {
       choice_key("attention", "both", "attention blocks after the second conv stage",
                  {"none", "channel", "spatial", "both"}),
-      int_key("channel_ratio", 16, "channel attention reduction: Dense(64 / ratio)", 1, false, 65),
+      int_key("channel_ratio", 16, "channel attention reduction: Dense(64 / ratio)", 1, false, 64),
       int_key("batch_size", 64, "images per optimiser step (global, over all ranks of the trial)",
-              0, true),
-      int_key("epochs", 5, "passes over the training split", 0, true),
+              0, true, kMaxBatch),
+      int_key("epochs", 5, "passes over the training split", 0, true, kMaxEpochs),
       float_key("lr", 1e-3, "Adam learning rate at epoch 0", 0, true),
       choice_key("schedule", "constant", "learning-rate schedule (Keras semantics, 0-based epoch)",
                  {"constant", "step", "cosine", "linear"}),
       int_key("lr_horizon", 0, "epochs over which cosine/linear decay; 0 = the trial's epochs", 0,
-              false),
+              false, kMaxEpochs),
       float_key("conv_dropout", 0.25, "dropout after the last conv block", 0, false, 1.0),
       float_key("fc_dropout", 0.5, "dropout after Dense(256)", 0, false, 1.0),
       float_key("l2", 0.0, "Keras l2() factor on conv/dense kernels, part of loss and val_loss", 0,
@@ -69,15 +78,15 @@ const std::vector<KeySpec>& config_keys() {
       int_key("patience", 0,
               "EarlyStopping on val_loss: stop after N epochs without a lower val_loss, then restore "
               "the best weights (Keras 3); 0 = off",
-              0, false),
-      int_key("seed", 0, "seeds weight init, shuffling and dropout", 0, false),
+              0, false, kMaxEpochs),
+      int_key("seed", 0, "seeds weight init, shuffling and dropout", 0, false, kIntKeyLimit),
       int_key("ranks", 1,
               "worker ranks that train the trial together, data-parallel (batch_size is the global batch)",
-              0, true),
+              0, true, kMaxRanks),
       int_key("train_images", 0, "train on the first N images of the train split; 0 = all", 0,
-              false),
+              false, kIntKeyLimit),
       int_key("eval_images", 0, "evaluate on the first N validation/test images; 0 = all", 0,
-              false),
+              false, kIntKeyLimit),
   };
   return keys;
 }
@@ -134,11 +143,16 @@ std::optional<std::string> coerce(const KeySpec& key, const Value& value, Value&
                             ? static_cast<double>(std::get<std::int64_t>(out))
                             : std::get<double>(out);
   if (!std::isfinite(number)) return "must be finite, not " + to_toml(value);
+  // Bounds of integer keys print as integers: "<= 2147483647", not "<= 2.14748e+09".
+  auto bound = [&](double b) {
+    return key.kind == ValueKind::kInt ? std::to_string(static_cast<std::int64_t>(b)) : to_display(b);
+  };
   if (key.min && (key.min_exclusive ? number <= *key.min : number < *key.min))
-    return std::string("must be ") + (key.min_exclusive ? "> " : ">= ") + to_display(*key.min) +
-           ", not " + to_toml(value);
-  if (key.max && number >= *key.max)
-    return "must be < " + to_display(*key.max) + ", not " + to_toml(value);
+    return std::string("must be ") + (key.min_exclusive ? "> " : ">= ") + bound(*key.min) + ", not " +
+           to_toml(value);
+  if (key.max && (key.max_exclusive ? number >= *key.max : number > *key.max))
+    return std::string("must be ") + (key.max_exclusive ? "< " : "<= ") + bound(*key.max) + ", not " +
+           to_toml(value);
   return std::nullopt;
 }
 

@@ -177,13 +177,15 @@ class Parser {
     std::vector<std::int64_t> seeds;
     const toml::array* values = node.as_array();
     if (values == nullptr || values->empty()) {
-      problems_.add(node.source(), quote(path) + " must be a non-empty array of integers >= 0");
+      problems_.add(node.source(), quote(path) + " must be a non-empty array of integers from 0 to " +
+                                       std::to_string(kIntKeyLimit));
       return seeds;
     }
     for (const auto& element : *values) {
       const auto* seed = element.as_integer();
-      if (seed == nullptr || seed->get() < 0) {
-        problems_.add(element.source(), quote(path) + " must hold integers >= 0, not " + to_toml(to_value(element).value_or(Value(std::string("?")))));
+      if (seed == nullptr || seed->get() < 0 || seed->get() > kIntKeyLimit) {
+        problems_.add(element.source(), quote(path) + " must hold integers from 0 to " + std::to_string(kIntKeyLimit) +
+                                            ", not " + to_toml(to_value(element).value_or(Value(std::string("?")))));
         continue;
       }
       if (std::find(seeds.begin(), seeds.end(), seed->get()) != seeds.end())
@@ -381,6 +383,24 @@ class Parser {
     if (d.kind == Distribution::Kind::kInt && (!(*bounds)[0].is_integer() || !(*bounds)[1].is_integer())) {
       problems_.add(bounds_node.source(), where + " must have integer bounds");
       return std::nullopt;
+    }
+    if (d.kind == Distribution::Kind::kInt) {
+      // Bounds in the key's own range (and within +-2^31 for any key), so high - low + 1 is exact
+      // in a double and the draw cannot overflow: bounds near 2^63 would make the conversion of
+      // the drawn offset back to an integer undefined.
+      for (std::size_t i = 0; i < 2; ++i) {
+        const std::int64_t b = (*bounds)[i].as_integer()->get();
+        const std::string which = where + (i == 0 ? " low bound " : " high bound ");
+        Value checked;
+        std::optional<std::string> reason;
+        if (value_kind == ValueKind::kInt) reason = coerce(*find_key(key), Value(b), checked);
+        else if (b < -kIntKeyLimit || b > kIntKeyLimit)
+          reason = "must be within +-" + std::to_string(kIntKeyLimit) + ", not " + std::to_string(b);
+        if (reason) {
+          problems_.add((*bounds)[i].source(), which + *reason);
+          return std::nullopt;
+        }
+      }
     }
     if (d.kind != Distribution::Kind::kInt && value_kind != ValueKind::kFloat) {
       problems_.add(kind_key.source(), quote(path) + " is an integer key: draw it with { int = [low, high] }");

@@ -53,6 +53,16 @@ TEST(Overrides, ValuesAreCheckedLikeTheFiles) {
   EXPECT_EQ(error_of(trials, bad), "--set atention=none: unknown key 'atention' (did you mean 'attention'?)");
   bad.set = {"epochs"};
   EXPECT_EQ(error_of(trials, bad), "--set epochs: expected KEY=VALUE");
+  bad.set = {"batch_size=4294967296"};
+  EXPECT_EQ(error_of(trials, bad), "--set batch_size=4294967296: 'batch_size' must be <= 1048576, not 4294967296");
+}
+
+TEST(Overrides, AnEpochsScaleBeyondTheLimitIsRefusedNotWrapped) {
+  auto trials = expand_text(kStudy);
+  Overrides overrides;
+  overrides.epochs_scale = 1e300;  // llround of 5e300 is undefined; the bound is checked first
+  EXPECT_THAT(error_of(trials, overrides), HasSubstr("--epochs-scale 1e+300: makes 'epochs' 5 x "));
+  EXPECT_THAT(error_of(trials, overrides), HasSubstr("more than its limit 1000000"));
 }
 
 TEST(Overrides, CollapsingAnAxisIsAnError) {

@@ -58,7 +58,7 @@ seed = []
                                     "s.toml:7:6: 'base.lr' must be > 0, not -0.1",
                                     "s.toml:8:13: 'base.attention' must be one of 'none', 'channel', "
                                     "'spatial', 'both', not \"all\"",
-                                    "s.toml:9:17: 'base.channel_ratio' must be < 65, not 65",
+                                    "s.toml:9:17: 'base.channel_ratio' must be <= 64, not 65",
                                     "s.toml:11:8: 'grid.seed' must be a non-empty array of values"));
 }
 
@@ -81,9 +81,46 @@ TEST(ValidateSweep, AKeyVariedByTwoAxesFails) {
 
 TEST(ValidateSweep, SeedsMustBeDistinctNonNegativeIntegers) {
   EXPECT_THAT(problems_of("name='x'\ndata_dir='d'\nseeds = [0, -1, 0.5, 0]\n"),
-              ElementsAre("s.toml:3:13: 'seeds' must hold integers >= 0, not -1",
-                          "s.toml:3:17: 'seeds' must hold integers >= 0, not 0.5",
+              ElementsAre("s.toml:3:13: 'seeds' must hold integers from 0 to 2147483647, not -1",
+                          "s.toml:3:17: 'seeds' must hold integers from 0 to 2147483647, not 0.5",
                           "s.toml:3:22: 'seeds' repeats seed 0"));
+  EXPECT_THAT(problems_of("name='x'\ndata_dir='d'\nseeds = [2147483648]\n"),
+              ElementsAre("s.toml:3:10: 'seeds' must hold integers from 0 to 2147483647, not 2147483648"));
+}
+
+// Every integer key becomes an int: a value that would wrap (2^32 is 0 as an int, and a batch
+// size of 0 never advances the training loop) is a range error at its line, like any other.
+TEST(ValidateSweep, IntegerKeysHaveUpperBoundsThatFitTheirType) {
+  EXPECT_THAT(problems_of(R"(name='x'
+data_dir='d'
+[base]
+batch_size = 4294967296
+epochs = 4294967297
+patience = 9223372036854775807
+lr_horizon = 1000001
+ranks = 1048577
+train_images = 2147483648
+eval_images = 2147483647
+seed = 2147483648
+)"),
+              ElementsAre("s.toml:4:14: 'base.batch_size' must be <= 1048576, not 4294967296",
+                          "s.toml:5:10: 'base.epochs' must be <= 1000000, not 4294967297",
+                          "s.toml:6:12: 'base.patience' must be <= 1000000, not 9223372036854775807",
+                          "s.toml:7:14: 'base.lr_horizon' must be <= 1000000, not 1000001",
+                          "s.toml:8:9: 'base.ranks' must be <= 1048576, not 1048577",
+                          "s.toml:9:16: 'base.train_images' must be <= 2147483647, not 2147483648",
+                          "s.toml:11:8: 'base.seed' must be <= 2147483647, not 2147483648"));
+}
+
+TEST(ValidateSweep, RandomIntegerBoundsMustLieInTheKeysRange) {
+  EXPECT_THAT(problems_of("name='x'\ndata_dir='d'\n[random]\nn = 2\n"
+                          "epochs = { int = [1, 9223372036854775807] }\n"
+                          "lr = { int = [-9223372036854775807, 1] }\n"
+                          "patience = { int = [-1, 3] }\n"),
+              ElementsAre("s.toml:5:22: 'random.epochs.int' high bound must be <= 1000000, not 9223372036854775807",
+                          "s.toml:6:15: 'random.lr.int' low bound must be within +-2147483647, not "
+                          "-9223372036854775807",
+                          "s.toml:7:21: 'random.patience.int' low bound must be >= 0, not -1"));
 }
 
 TEST(ValidateSweep, ExplicitTrialsAreCheckedKeyByKey) {

@@ -19,9 +19,13 @@ struct KeySpec {
   std::string doc;                   ///< one line for docs and --help
   std::vector<std::string> choices;  ///< for enumerated strings; empty otherwise
   std::optional<double> min;         ///< inclusive lower bound for numbers
-  std::optional<double> max;         ///< exclusive upper bound for numbers
+  std::optional<double> max;         ///< upper bound for numbers; every integer key has one
   bool min_exclusive = false;        ///< true: value must be > min, not >= min
+  bool max_exclusive = false;        ///< true: value must be < max, not <= max
 };
+
+/// The largest value any integer key may take: every integer key is an `int` in TrialConfig.
+inline constexpr std::int64_t kIntKeyLimit = 2147483647;
 
 /// All keys, in the order the docs list them.
 const std::vector<KeySpec>& config_keys();
