@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
 
   try {
     const auto results = store::read_results(path);
+    if (!results.recovery_note.empty()) std::fprintf(stderr, "aecnn-analyze: %s\n", results.recovery_note.c_str());
     if (!out_dir.empty()) analysis::check_report_names(results, path);  // before anything is written
     std::printf("%s\n", header(path, results).c_str());
     for (const auto& experiment : analysis::experiments_of(results)) {

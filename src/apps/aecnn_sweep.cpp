@@ -162,6 +162,7 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
         options.results, store::SweepInfo{plan->spec.name, sweep_identity(*plan, options),
                                           plan->spec.file, plan->spec.text, plan->spec.data_dir,
                                           overrides_text(options)});
+    if (!writer->recovery_note().empty()) std::printf("aecnn-sweep: %s\n", writer->recovery_note().c_str());
     states = writer->trial_states();
     job = make_job(*plan, states, options);
   } catch (const std::exception& error) {

@@ -5,8 +5,10 @@
 #include <filesystem>
 
 #include "aecnn/sweep/schema.hpp"
+#include "aecnn/store/writer.hpp"
 #include "checkpoint_io.hpp"
 #include "h5.hpp"
+#include "journaled_driver.hpp"
 
 namespace aecnn::store {
 namespace {
@@ -108,17 +110,33 @@ TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& f
 
 namespace {
 
-// Opens a results file read-only and checks that it is one this tool can read.
-h5::Id open_results(const std::string& path) {
+// Opens a results file read-only and checks that it is one this tool can read. A commit that a
+// killed writer left unfinished is rolled back first where this process may (`note` says so);
+// where it may not (a sweep still writes the file, or it is read-only to us) the journaled
+// driver shows the file as of its last complete commit without changing it.
+h5::Id open_results(const std::string& path, std::string* note = nullptr) {
   h5::silence_library_errors();
   if (!std::filesystem::exists(path)) throw H5Error(path + ": no such file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw H5Error(path + ": not an HDF5 file (not an aecnn-sweep results file)");
-  // Without the lock a file that a running sweep holds open can be read; the writer flushes
-  // after every commit, so what is read is a consistent earlier state.
-  h5::Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path);
+  std::string repaired;
+  try {
+    repaired = recover_results(path);
+  } catch (const H5Error&) {
+    // Read anyway: the driver overlays the journal.
+  }
+  if (note != nullptr) *note = repaired;
+  std::error_code ignored;
+  if (std::filesystem::file_size(path, ignored) == 0)
+    throw H5Error(path + ": empty: the sweep that creates it was stopped before its first commit (run it again)");
+  // Without the lock a file that a running sweep holds open can be read; what is read is its
+  // last complete commit, unless a commit completes while we read (then reading again helps).
+  h5::Id access = journaled::file_access();
   H5Pset_file_locking(access.get(), false, true);
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.get());
-  if (id < 0) throw H5Error(path + ": cannot open: " + h5::library_error());
+  if (id < 0) {
+    const std::string reason = h5::library_error();  // before another call replaces it
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw H5Error(path + ": not an HDF5 file (not an aecnn-sweep results file)");
+    throw H5Error(path + ": cannot open: " + reason);
+  }
   h5::Id file(id, H5Fclose, path);
   const hid_t root = file.get();
   if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format", path) != kFormatName)
@@ -142,9 +160,9 @@ std::optional<train::Checkpoint> read_checkpoint(const std::string& path, const 
 }
 
 ResultsContents read_results(const std::string& path) {
-  h5::Id file = open_results(path);
-  const hid_t root = file.get();
   ResultsContents contents;
+  h5::Id file = open_results(path, &contents.recovery_note);
+  const hid_t root = file.get();
   contents.format_version = static_cast<int>(h5::read_int_attr(root, "format_version", path));
   contents.sweep_name = h5::read_string_attr(root, "sweep_name", path);
   contents.sweep_hash = h5::read_string_attr(root, "sweep_hash", path);

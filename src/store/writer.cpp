@@ -7,6 +7,8 @@
 #include "aecnn/data/fashion_mnist.hpp"
 #include "checkpoint_io.hpp"
 #include "h5.hpp"
+#include "journaled_driver.hpp"
+#include "undo_journal.hpp"
 
 namespace aecnn::store {
 namespace {
@@ -29,6 +31,7 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 struct ResultsWriter::Impl {
   std::string path;
   h5::Id file;
+  std::string recovery_note;
 
   std::string trial_path(const std::string& id) const { return "/trials/" + id; }
   std::string where(const std::string& object) const { return path + ":" + object; }
@@ -36,26 +39,32 @@ struct ResultsWriter::Impl {
   h5::Id open_trial(const std::string& id) const {
     return h5::open_group(file.get(), trial_path(id), path);
   }
-  // Flushing after every commit is what makes a kill -9 leave a readable file (build-notes.md:
-  // twelve kills after H5Fflush-ed commits, every one intact with the default file format).
+  // Every change since the last commit reaches the file here, atomically: the file is opened
+  // through the journaled driver, which applies an H5Fflush with an undo journal.
   void commit() const {
-    if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw H5Error(path + ": flush failed");
+    if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw H5Error(path + ": cannot commit: " + h5::library_error());
   }
 };
 
 ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : impl_(std::make_unique<Impl>()) {
   h5::silence_library_errors();
   impl_->path = path;
+  impl_->recovery_note = recover_results(path);
+  const h5::Id access = journaled::file_access();
+  // Nothing reaches the file before its first commit, so an empty file is one whose creation
+  // never completed (a job killed that early): there is nothing to keep, it starts afresh.
+  std::error_code ignored;
+  if (std::filesystem::exists(path) && std::filesystem::file_size(path, ignored) == 0) std::filesystem::remove(path);
   if (std::filesystem::exists(path)) {
     if (H5Fis_hdf5(path.c_str()) <= 0)
       throw H5Error(path + ": exists and is not an HDF5 file; choose another results path (-o)");
-    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, access.get());
     if (id < 0)
       throw H5Error(path + ": cannot open for writing (" + h5::library_error() +
                     "): another sweep writing it, or a damaged file; choose another path (-o)");
     impl_->file = h5::Id(id, H5Fclose, path);
     h5::bound_metadata_cache(id, path);
-    const hid_t root = impl_->file.get();
+  const hid_t root = impl_->file.get();
     if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format", path) != kFormatName)
       throw H5Error(path + ": exists but is not an aecnn-sweep results file; choose another path (-o)");
     const auto version = h5::read_int_attr(root, "format_version", path);
@@ -69,8 +78,9 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
                     "); to keep both, pass another path with -o");
     return;
   }
-  impl_->file = h5::Id(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                       path + ": cannot create");
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, access.get());
+  if (id < 0) throw H5Error(path + ": cannot create (" + h5::library_error() + ")");
+  impl_->file = h5::Id(id, H5Fclose, path);
   const hid_t root = impl_->file.get();
   h5::bound_metadata_cache(root, path);
   h5::write_attr(root, "format", std::string(kFormatName));
@@ -87,6 +97,25 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
 }
 
 ResultsWriter::~ResultsWriter() = default;
+
+const std::string& ResultsWriter::recovery_note() const { return impl_->recovery_note; }
+
+std::string recover_results(const std::string& path) {
+  switch (journal::recover(path)) {
+    case journal::Recovery::kRolledBack:
+      return path + ": rolled back a commit that a killed writer left unfinished (" + journal::journal_path(path) +
+             "); the file is as after its last complete commit";
+    case journal::Recovery::kDiscarded:
+      return path + ": removed a leftover journal (" + journal::journal_path(path) + ") that the file did not need";
+    case journal::Recovery::kWriterActive:
+      throw H5Error(path + ": another process is writing it (a sweep still running?)");
+    case journal::Recovery::kCannotRollBack:
+      throw H5Error(path + ": has an unfinished commit (" + journal::journal_path(path) +
+                    ") that this process may not roll back (no write permission)");
+    case journal::Recovery::kClean: break;
+  }
+  return "";
+}
 
 std::map<std::string, TrialState> ResultsWriter::trial_states() const {
   std::map<std::string, TrialState> states;
@@ -173,10 +202,10 @@ void ResultsWriter::append_epoch(const std::string& trial_id, const train::Epoch
   h5::Id trial = impl_->open_trial(trial_id);
   std::string slot;
   if (checkpoint != nullptr && !checkpoint->empty()) {
-    // First the new checkpoint into the slot not in use, flushed; only then the switch.
+    // The new checkpoint goes into the slot not in use; the switch to it is part of the same
+    // commit, so a reader sees the old checkpoint or the new one, never half of one.
     slot = checkpoint_io::next_slot(trial.get(), where);
     checkpoint_io::write_slot(trial.get(), slot, *checkpoint, where);
-    impl_->commit();
   }
   h5::Id history = h5::open_group(trial.get(), "history", where);
   const auto row = history_row(r);

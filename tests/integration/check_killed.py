@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks a results.h5 left by a killed sweep, with h5py (a reader aecnn did not write).
 
-usage: check_killed.py FILE [--logs LOG ...] [--reference REF] [--complete]
+usage: check_killed.py FILE [--logs LOG ...] [--reference REF] [--complete] [--weights]
 
 - The file opens, and every trial marked done is whole: a history of epochs 1..epochs_run in
   every column, test metrics, and a checkpoint whose weights are finite arrays.
@@ -59,6 +59,7 @@ def main():
     parser.add_argument("--logs", nargs="*", default=[])
     parser.add_argument("--reference")
     parser.add_argument("--complete", action="store_true")
+    parser.add_argument("--weights", action="store_true")
     args = parser.parse_args()
 
     reported = Counter()
@@ -83,8 +84,15 @@ def main():
         if args.reference:
             with h5py.File(args.reference, "r") as r:
                 ref = done_trials(r)
-                if args.complete and (set(ref) != set(done) or len(f["trials"]) != len(ref)):
-                    fail(f"done here {sorted(done)}, in the reference {sorted(ref)}")
+                if args.complete and (set(ref) != set(done) or set(f["trials"]) != set(r["trials"])):
+                    fail(f"done here {sorted(done)}, in the reference {sorted(ref)}; trials here "
+                         f"{sorted(f['trials'])}, in the reference {sorted(r['trials'])}")
+                if args.complete:
+                    for name in r["trials"]:
+                        here, there = f["trials"][name].attrs, r["trials"][name].attrs
+                        if here["status"] != there["status"] or here["failures"] != there["failures"]:
+                            fail(f"{name}: {here['status']} after {here['failures']} failure(s), the "
+                                 f"uninterrupted run's: {there['status']} after {there['failures']}")
                 for name in set(done) & set(ref):
                     for column in SAME:
                         a, b = done[name]["history/" + column][()], ref[name]["history/" + column][()]
@@ -97,6 +105,12 @@ def main():
                     if not np.array_equal(done[name]["metrics/confusion_matrix"][()],
                                           ref[name]["metrics/confusion_matrix"][()]):
                         fail(f"{name}: confusion matrix differs from the uninterrupted run's")
+                    if args.weights:
+                        for group in ("model", "best_model"):
+                            a = done[name]["checkpoint/latest/" + group]
+                            b = ref[name]["checkpoint/latest/" + group]
+                            if set(a) != set(b) or not all(np.array_equal(a[k][()], b[k][()]) for k in a):
+                                fail(f"{name}: final {group} weights differ from the uninterrupted run's")
         print(f"check_killed: {args.file}: {dict(statuses)}, {len(reported)} reported done, all intact")
 
 

@@ -4,6 +4,7 @@
 # usage: sweep_failure.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -uo pipefail
 build=$1 src=$2 mpiexec=$3
+source "$src/tests/support/expect.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -11,26 +12,27 @@ trap 'rm -rf "$work"' EXIT
 code=$?
 cat "$work/run.log"
 [ $code -eq 1 ] || { echo "expected exit code 1, got $code"; exit 1; }
-grep -q "2 of 3 trials done, 1 failed" "$work/run.log" || exit 1
-grep -q "failed: diverge-0001: training loss became" "$work/run.log" || exit 1
-grep -q "diverge-0001 FAILED: .*; trying again (attempt 2 of 2)" "$work/run.log" || exit 1
-[ "$(grep -c "diverge-0001 started" "$work/run.log")" = 2 ] || exit 1
+expect_line "$work/run.log" "2 of 3 trials done, 1 failed"
+expect_line "$work/run.log" "failed: diverge-0001: training loss became"
+expect_line "$work/run.log" "diverge-0001 FAILED: .*; trying again \(attempt 2 of 2\)"
+expect_count "$work/run.log" "diverge-0001 started" 2 "attempts of the diverging trial"
 /usr/bin/python3 -c "
 import h5py, sys
 t = h5py.File(sys.argv[1])['trials/diverge-0001']
 assert (t.attrs['attempts'], t.attrs['failures'], t.attrs['status']) == (2, 2, 'failed'), dict(t.attrs)
-" "$work/r.h5" || exit 1
+" "$work/r.h5" || fail "the failed trial's attributes in the file"
 # Over its budget: the rerun trains nothing, still reports the failure, still exits 1.
 "$mpiexec" -n 2 "$build/aecnn-sweep" "$src/tests/data/sweeps/diverge.toml" -o "$work/r.h5" >"$work/rerun.log" 2>&1
 code=$?
 cat "$work/rerun.log"
 [ $code -eq 1 ] || { echo "rerun: expected exit code 1, got $code"; exit 1; }
-grep -q "2 trial(s) already done, 0 to run, 1 failed too often to try again" "$work/rerun.log" || exit 1
-grep -q "failed: diverge-0001: failed 2 time(s) in earlier runs; not tried again (max_attempts)" "$work/rerun.log" || exit 1
-/usr/bin/python3 "$src/tests/integration/check_results.py" "$work/r.h5" --done 2 --failed 1 --epochs 1 || exit 1
-"$build/aecnn-analyze" "$work/r.h5" | grep -Eq "^diverge-0001 +failed" || exit 1
+expect_line "$work/rerun.log" "2 trial\(s\) already done, 0 to run, 1 failed too often to try again"
+expect_line "$work/rerun.log" "failed: diverge-0001: failed 2 time\(s\) in earlier runs; not tried again \(max_attempts\)"
+/usr/bin/python3 "$src/tests/integration/check_results.py" "$work/r.h5" --done 2 --failed 1 --epochs 1 || fail "check_results.py"
+"$build/aecnn-analyze" "$work/r.h5" > "$work/analyze.log" || fail "aecnn-analyze"
+expect_line "$work/analyze.log" "^diverge-0001 +failed" "aecnn-analyze's row of the failed trial"
 # A file with a failed trial still gets its report; lr is numeric: the by_lr panels appear.
-"$build/aecnn-analyze" "$work/r.h5" -o "$work/report" >/dev/null || exit 1
+"$build/aecnn-analyze" "$work/r.h5" -o "$work/report" >/dev/null || fail "aecnn-analyze -o"
 /usr/bin/python3 "$src/tests/integration/check_report.py" "$work/r.h5" "$work/report" diverge-val_accuracy \
-  diverge-curves_loss diverge-lr diverge-by_lr diverge-confusion || exit 1
+  diverge-curves_loss diverge-lr diverge-by_lr diverge-confusion || fail "check_report.py"
 echo "sweep_failure: ok"

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Kill -9 a running sweep at random moments, at least KILLS times (default 10): mpirun itself,
-# one worker rank, or rank 0 (the writer), in turn. After every kill the results file must open
-# with h5dump, h5py and aecnn-analyze, and every trial committed before the kill must be intact
+# kill -9 a running sweep again and again, at least KILLS times (default 10): mpirun itself, one
+# worker rank, or rank 0 (the writer), in turn; at least one worker and one rank-0 kill must
+# really land (a kill that finds its target gone does not count). Each kill waits for its target
+# to be running, then a random delay. After every kill the results file must open with h5dump,
+# h5py and aecnn-analyze, and every trial committed before the kill must be intact
 # (check_killed.py). Each rerun resumes the file. At the end the resumed sweep must equal an
-# uninterrupted run trial for trial: same ids, all done, histories and test metrics bitwise
-# equal (one thread per rank makes training deterministic), nothing trained to the end twice.
-# Then SIGUSR1, SIGTERM and SIGINT stop a sweep cleanly (under mpirun and without it), and the
-# reruns continue from the checkpoints to the same results. AECNN_KILL_SEED=N repeats a run's
-# kill moments.
+# uninterrupted run trial for trial: same ids, all done, histories, test metrics and final weights
+# bitwise equal (one thread per rank makes training deterministic), nothing trained to the end
+# twice. (Kills at every single write of the file: tests/crash/crash_points.sh.)
+# Then SIGUSR1, SIGTERM and SIGINT stop a sweep cleanly (under mpirun and without it): each is
+# sent once the run has committed a checkpoint (a state, not a time), and the rerun continues
+# from the checkpoints to the same results. AECNN_KILL_SEED=N repeats a run's choices.
 # usage: sweep_kill.sh BUILD_DIR SOURCE_DIR MPIEXEC [KILLS]
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3 kills=${4:-10}
+source "$src/tests/support/expect.sh"
 work=$(mktemp -d)
 pid=
 cleanup() {
@@ -23,7 +27,7 @@ RANDOM=$seed
 echo "sweep_kill: kill moments from seed $seed (AECNN_KILL_SEED=$seed repeats them)"
 sweep=$src/tests/data/sweeps/kill.toml
 sweep_cmd=("$build/aecnn-sweep" "$sweep" --threads 1 --progress plain)
-check() { /usr/bin/python3 "$src/tests/integration/check_killed.py" "$@"; }
+check() { /usr/bin/python3 "$src/tests/integration/check_killed.py" "$@" || fail "check_killed.py $*"; }
 
 "$mpiexec" -n 3 "${sweep_cmd[@]}" -o "$work/reference.h5" > "$work/reference.log"
 check "$work/reference.h5" --logs "$work/reference.log"
@@ -38,88 +42,112 @@ rank_pid() {
   done
 }
 
-file=0 cycle=0 real_kills=0
+# Waits until nothing of the run writing $1 lives on (Open MPI tears a job down itself: SIGTERM
+# to the ranks left, then SIGKILL), killing stragglers after 15 s.
+wait_gone() {
+  for _ in $(seq 150); do pgrep -f -- "-o $1" > /dev/null || break; sleep 0.1; done
+  pkill -9 -f -- "-o $1" 2>/dev/null || true
+  [ -z "$pid" ] || wait "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do pgrep -f -- "-o $1" > /dev/null || return 0; sleep 0.1; done
+  fail "processes of the run writing $1 survive SIGKILL"
+}
+
+file=0 cycle=0 real_kills=0 worker_kills=0 rank0_kills=0
 logs=()
-while [ "$real_kills" -lt "$kills" ]; do
+while [ "$real_kills" -lt "$kills" ] || [ "$worker_kills" -lt 1 ] || [ "$rank0_kills" -lt 1 ]; do
   cycle=$((cycle + 1))
-  [ "$cycle" -le $((kills * 4)) ] || { echo "sweep_kill: too many runs ended before their kill"; exit 1; }
+  [ "$cycle" -le $((kills * 4)) ] ||
+    fail "$real_kills kills landed in $cycle runs ($worker_kills of a worker, $rank0_kills of rank 0)"
   results=$work/run$file.h5 log=$work/run$file.$cycle.log
   setsid "$mpiexec" -n 3 "${sweep_cmd[@]}" -o "$results" > "$log" 2>&1 &
   pid=$!
+  # The target first exists (a state), then lives a random while longer.
+  case $((cycle % 3)) in
+    0) what=mpirun rank= ;;
+    1) what=worker rank=$((1 + RANDOM % 2)) ;;
+    2) what="rank 0" rank=0 ;;
+  esac
+  target=
+  for _ in $(seq 300); do
+    if [ -z "$rank" ]; then target=$pid; else target=$(rank_pid "$rank"); fi
+    [ -n "$target" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
   delay=$(printf '%d.%03d' $((RANDOM % 4)) $((RANDOM % 1000)))
   sleep "$delay"
-  case $((cycle % 3)) in
-    0) target=$pid what=mpirun ;;
-    1) target=$(rank_pid $((1 + RANDOM % 2))) what=worker ;;
-    2) target=$(rank_pid 0) what="rank 0" ;;
-  esac
-  [ -n "$target" ] || target=$pid what="mpirun (ranks not started yet)"
-  if kill -9 "$target" 2>/dev/null; then
+  if [ -n "$target" ] && kill -9 "$target" 2>/dev/null; then
     real_kills=$((real_kills + 1))
-    echo "sweep_kill: run $cycle: killed $what after ${delay}s"
+    case $what in worker) worker_kills=$((worker_kills + 1)) ;; "rank 0") rank0_kills=$((rank0_kills + 1)) ;; esac
+    echo "sweep_kill: run $cycle: killed $what ${delay}s after it started"
+  else
+    echo "sweep_kill: run $cycle: the run ended before its kill ($what)"
   fi
-  # Open MPI tears the job down itself (SIGTERM to the ranks left, then SIGKILL); give it 15 s,
-  # then nothing of the job may live on before the file is read. (mpirun gives every rank its
-  # own process group, so the ranks are found by their command line: the results path.)
-  for _ in $(seq 150); do pgrep -f -- "-o $results" > /dev/null || break; sleep 0.1; done
-  pkill -9 -f -- "-o $results" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do pgrep -f -- "-o $results" > /dev/null || break; sleep 0.1; done
+  wait_gone "$results"
   pid=
   logs+=("$log")
   [ -f "$results" ] || continue  # killed before rank 0 created it
-  h5dump -H "$results" > /dev/null
+  "$build/aecnn-analyze" "$results" > "$work/analyze.log" 2>&1 || { cat "$work/analyze.log"; fail "aecnn-analyze after run $cycle"; }
+  h5dump -H "$results" > /dev/null || fail "h5dump cannot open $results after run $cycle"
   check "$results" --logs "${logs[@]}" --reference "$work/reference.h5"
-  "$build/aecnn-analyze" "$results" > /dev/null
   if grep -q "^sweep finished" "$log"; then
     # The run ended before its kill: it must equal the reference; the next runs start a new file.
-    check "$results" --logs "${logs[@]}" --reference "$work/reference.h5" --complete
+    check "$results" --logs "${logs[@]}" --reference "$work/reference.h5" --complete --weights
     file=$((file + 1))
     logs=()
   fi
 done
 
-# Signals stop a sweep cleanly: running trials are interrupted at their next step, the exit code
-# says so (3; mpirun itself answers SIGTERM and SIGINT with 1, forwarding them as SIGTERM), and
-# the rerun continues each trial from its checkpoint to the uninterrupted run's results.
+# Signals stop a sweep cleanly: running trials are interrupted at their next step, no trial
+# starts after the signal, the exit code says so (3; mpirun itself answers SIGTERM and SIGINT
+# with 1, forwarding them as SIGTERM), and the rerun continues each trial from its checkpoint to
+# the uninterrupted run's results. Each signal gets a fresh file of signals.toml, whose trials
+# run 30 epochs: sent once the first epoch is committed, it finds them running.
+signals=("$build/aecnn-sweep" "$src/tests/data/sweeps/signals.toml" --threads 1 --progress plain)
+"$mpiexec" -n 3 "${signals[@]}" -o "$work/signals-reference.h5" > "$work/signals-reference.log"
 for sig in USR1 TERM INT; do
-  "$mpiexec" -n 3 "${sweep_cmd[@]}" -o "$work/signals.h5" > "$work/signal.$sig.log" 2>&1 &
+  out=$work/signal.$sig
+  "$mpiexec" -n 3 "${signals[@]}" -o "$out.h5" > "$out.log" 2>&1 &
   pid=$!
-  for _ in $(seq 300); do grep -q " epoch 1/4 " "$work/signal.$sig.log" && break; sleep 0.1; done
+  # " epoch 1/30 " is printed once that epoch's checkpoint is committed.
+  wait_for_line "$out.log" " epoch 1/30 " 120 "SIG$sig: a committed checkpoint"
   kill -"$sig" "$pid"
   rc=0
   wait "$pid" || rc=$?
   pid=
-  expected=$([ "$sig" = USR1 ] && echo 3 || echo 1)
-  [ "$rc" = "$expected" ] || { echo "sweep_kill: SIG$sig: exit code $rc, expected $expected"; exit 1; }
-  grep -q "received: no new trials" "$work/signal.$sig.log"
-  grep -q "^the sweep can be resumed" "$work/signal.$sig.log"
-  check "$work/signals.h5" --logs "$work"/signal.*.log --reference "$work/reference.h5"
+  expect_code "$([ "$sig" = USR1 ] && echo 3 || echo 1)" "$rc" "SIG$sig" "$out.log"
+  expect_line "$out.log" "received: no new trials" "SIG$sig"
+  [ -z "$(sed -n '/received: no new trials/,$p' "$out.log" | grep " started on rank")" ] ||
+    fail "SIG$sig: a trial started after the signal: $(cat "$out.log")"
+  expect_line "$out.log" " interrupted; its last checkpoint is in the results file" "SIG$sig"
+  expect_line "$out.log" "^the sweep can be resumed" "SIG$sig"
+  check "$out.h5" --logs "$out.log" --reference "$work/signals-reference.h5"
+  "$mpiexec" -n 3 "${signals[@]}" -o "$out.h5" > "$out.resume.log"
+  expect_line "$out.resume.log" "continuing after epoch" "SIG$sig: the rerun"
+  expect_line "$out.resume.log" "2 of 2 trials done, 0 failed" "SIG$sig: the rerun"
+  check "$out.h5" --logs "$out.log" "$out.resume.log" --reference "$work/signals-reference.h5" --complete --weights
 done
-grep -q " interrupted; its last checkpoint is in the results file" "$work"/signal.*.log
-"$mpiexec" -n 3 "${sweep_cmd[@]}" -o "$work/signals.h5" > "$work/signal.resume.log"
-grep -q "continuing after epoch" "$work/signal.resume.log"
-check "$work/signals.h5" --logs "$work"/signal.*.log --reference "$work/reference.h5" --complete
 
 # One process without mpirun: Ctrl-C (SIGINT) stops it with exit code 3, the rerun continues.
 serial_cmd=("$build/aecnn-sweep" "$src/tests/data/sweeps/tiny.toml" --threads 1 --progress plain -o "$work/serial.h5")
 "${serial_cmd[@]}" > "$work/serial.log" 2>&1 &
 pid=$!
-for _ in $(seq 300); do grep -q " epoch 1/2 " "$work/serial.log" && break; sleep 0.1; done
+wait_for_line "$work/serial.log" " epoch 1/2 " 120 "serial SIGINT: a committed checkpoint"
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
 pid=
-[ "$rc" = 3 ] || { echo "sweep_kill: serial SIGINT: exit code $rc, expected 3"; cat "$work/serial.log"; exit 1; }
+expect_code 3 "$rc" "serial SIGINT" "$work/serial.log"
 "${serial_cmd[@]}" > "$work/serial.resume.log"
-grep -q "continuing after epoch 1" "$work/serial.resume.log"
-grep -q "4 of 4 trials done, 0 failed" "$work/serial.resume.log"
+expect_line "$work/serial.resume.log" "continuing after epoch 1" "serial rerun"
+expect_line "$work/serial.resume.log" "4 of 4 trials done, 0 failed" "serial rerun"
 
-# Resume to the end; the file must equal the uninterrupted run.
+# Resume the killed file to the end; it must equal the uninterrupted run.
 "$mpiexec" -n 3 "${sweep_cmd[@]}" -o "$work/run$file.h5" > "$work/final.log"
 logs+=("$work/final.log")
-grep -q "8 of 8 trials done, 0 failed" "$work/final.log"
-check "$work/run$file.h5" --logs "${logs[@]}" --reference "$work/reference.h5" --complete
+expect_line "$work/final.log" "8 of 8 trials done, 0 failed" "the final resume"
+check "$work/run$file.h5" --logs "${logs[@]}" --reference "$work/reference.h5" --complete --weights
 continued=$(cat "$work"/run*.log "$work/final.log" | grep -c "continuing after epoch" || true)
-[ "$continued" -ge 1 ] || { echo "sweep_kill: no trial continued from a checkpoint after a kill"; exit 1; }
-echo "sweep_kill: ok ($real_kills kills in $cycle runs; $continued trial(s) continued from a checkpoint after a kill)"
+[ "$continued" -ge 1 ] || fail "no trial continued from a checkpoint after a kill"
+echo "sweep_kill: ok ($real_kills kills in $cycle runs: $worker_kills of a worker, $rank0_kills of rank 0;" \
+     "$continued trial(s) continued from a checkpoint after a kill)"

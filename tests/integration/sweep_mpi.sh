@@ -4,40 +4,41 @@
 # usage: sweep_mpi.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3
+source "$src/tests/support/expect.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sweep=$src/tests/data/sweeps/tiny.toml
 
 "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" | tee "$work/run.log"
-grep -q "4 of 4 trials done, 0 failed" "$work/run.log"
+expect_line "$work/run.log" "4 of 4 trials done, 0 failed"
 # Into a pipe or a file the progress is plain lines: no control characters, although Open MPI
 # gives the ranks a pseudo-terminal (the live block is for terminals only).
-if grep -q $'\033' "$work/run.log"; then echo "control characters in a log"; exit 1; fi
-grep -q "^tiny-0000 epoch 2/2 loss" "$work/run.log"
+expect_no_line "$work/run.log" $'\033' "control characters in a log"
+expect_line "$work/run.log" "^tiny-0000 epoch 2/2 loss"
 # Both workers took trials: the scheduler dispatched dynamically to ranks 1 and 2.
-grep -q "started on rank 1" "$work/run.log"
-grep -q "started on rank 2" "$work/run.log"
-/usr/bin/python3 "$src/tests/integration/check_results.py" "$work/r.h5" --done 4 --epochs 2
+expect_line "$work/run.log" "started on rank 1"
+expect_line "$work/run.log" "started on rank 2"
+/usr/bin/python3 "$src/tests/integration/check_results.py" "$work/r.h5" --done 4 --epochs 2 || fail "check_results.py"
 
 "$build/aecnn-analyze" "$work/r.h5" | tee "$work/analyze.log"
 for id in tiny-0000 tiny-0001 tiny-0002 tiny-0003; do
-  grep -Eq "^$id +done +(none|both) +[01] +2 +0\.[0-9]{4}" "$work/analyze.log"
+  expect_line "$work/analyze.log" "^$id +done +(none|both) +[01] +2 +0\.[0-9]{4}" "aecnn-analyze's row of $id"
 done
 
 # The report: every figure valid, the settings tables equal to what h5py computes from the file.
 "$build/aecnn-analyze" "$work/r.h5" -o "$work/report" >/dev/null
 /usr/bin/python3 "$src/tests/integration/check_report.py" "$work/r.h5" "$work/report" tiny-val_accuracy \
-  tiny-curves_accuracy tiny-curves_loss tiny-params tiny-confusion tiny-per_class tiny-train_vs_val
+  tiny-curves_accuracy tiny-curves_loss tiny-params tiny-confusion tiny-per_class tiny-train_vs_val || fail "check_report.py"
 
 # The Python example loads the file into pandas and redraws a figure with matplotlib.
 /usr/bin/python3 "$src/analysis/load_results.py" "$work/r.h5" "$work/py.png" | tee "$work/py.log"
-grep -q "^4 trials, 4 done" "$work/py.log"
-[ "$(head -c 4 "$work/py.png" | od -An -c | tr -d ' ')" = "211PNG" ]
+expect_line "$work/py.log" "^4 trials, 4 done"
+[ "$(head -c 4 "$work/py.png" | od -An -c | tr -d ' ')" = "211PNG" ] || fail "load_results.py wrote no PNG"
 
 # A trained model leaves as a file LibTorch loads; its weights are the checkpoint's arrays.
 "$build/aecnn-sweep" export "$work/r.h5" tiny-0003 -o "$work/tiny-0003.pt" | tee "$work/export.log"
-grep -q "wrote $work/tiny-0003.pt: tiny-0003, final weights (epoch 2), test accuracy" "$work/export.log"
-[ "$(head -c 2 "$work/tiny-0003.pt")" = "PK" ]  # torch::save writes a zip archive
+expect_line "$work/export.log" "wrote $work/tiny-0003.pt: tiny-0003, final weights \(epoch 2\), test accuracy"
+[ "$(head -c 2 "$work/tiny-0003.pt")" = "PK" ] || fail "the export is not a zip archive (torch::save writes one)"
 /usr/bin/python3 -c "
 import h5py, sys
 latest = h5py.File(sys.argv[1])['trials/tiny-0003/checkpoint/latest']
@@ -45,21 +46,21 @@ assert latest.attrs['epochs_done'] == 2 and 'optimizer' not in latest, dict(late
 w = latest['model/conv1.weight'][()]
 assert w.shape == (32, 1, 3, 3) and w.dtype.name == 'float32', w.shape
 " "$work/r.h5"
-if "$build/aecnn-sweep" export "$work/r.h5" tiny-0009 2> "$work/export.err"; then exit 1; fi
-grep -q "has no trial 'tiny-0009'" "$work/export.err"
+if "$build/aecnn-sweep" export "$work/r.h5" tiny-0009 2> "$work/export.err"; then fail "expected to fail: $build/aecnn-sweep export $work/r.h5 tiny-0009"; fi
+expect_line "$work/export.err" "has no trial 'tiny-0009'"
 
 # The same sweep again resumes the file: nothing left to train, nothing rewritten.
 before=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(sorted((n, f['trials'][n].attrs['finished']) for n in f['trials']))" "$work/r.h5")
 "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" | tee "$work/resume.log"
-grep -q "4 trial(s) already done, 0 to run" "$work/resume.log"
+expect_line "$work/resume.log" "4 trial\(s\) already done, 0 to run"
 after=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(sorted((n, f['trials'][n].attrs['finished']) for n in f['trials']))" "$work/r.h5")
-[ "$before" = "$after" ]
+[ "$before" = "$after" ] || fail "the rerun rewrote done trials: $before -> $after"
 # Another sweep on this file is refused, the file untouched; --new-file moves it aside instead.
 small=(--set train_images=64 --set eval_images=64 --epochs-scale 0.5)
-if "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" "${small[@]}" 2> "$work/other.err"; then exit 1; fi
-grep -q "r.h5: holds results of another sweep" "$work/other.err"
+if "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" "${small[@]}" 2> "$work/other.err"; then fail "expected to fail: $mpiexec -n 3 $build/aecnn-sweep $sweep -o $work/r.h5 ${small[@]}"; fi
+expect_line "$work/other.err" "r.h5: holds results of another sweep"
 "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" "${small[@]}" --new-file > "$work/new.log"
-grep -q "moved the existing $work/r.h5 to $work/r.h5\..*\.old" "$work/new.log"
-grep -q "4 of 4 trials done, 0 failed" "$work/new.log"
+expect_line "$work/new.log" "moved the existing $work/r.h5 to $work/r.h5\..*\.old"
+expect_line "$work/new.log" "4 of 4 trials done, 0 failed"
 /usr/bin/python3 "$src/tests/integration/check_results.py" "$work"/r.h5.*.old --done 4 --epochs 2
 echo "sweep_mpi: ok"

@@ -24,13 +24,16 @@ struct TrialRecord {
 };
 
 struct ResultsContents {
+  std::string recovery_note;  ///< what opening repaired (recover_results), or ""
   int format_version = 0;
   std::string sweep_name, sweep_hash, sweep_file, sweep_toml, data_dir, overrides;
   std::vector<TrialRecord> trials;  ///< ordered by index
 };
 
-/// Reads every trial. Throws H5Error naming the file when it is missing, not HDF5, not an
-/// aecnn-sweep results file, or of a newer format version.
+/// Reads every trial, after rolling back a commit a killed writer left unfinished (where this
+/// process may write the file; else it reads the last complete commit as the journal shows it).
+/// Throws H5Error naming the file when it is missing, not HDF5, not an aecnn-sweep results
+/// file, or of a newer format version.
 ResultsContents read_results(const std::string& path);
 
 /// The trial's latest checkpoint, weights only (no optimizer state), or nothing if it has

@@ -1,6 +1,7 @@
 #pragma once
-// Writes results.h5. Only rank 0 holds a ResultsWriter. Every call commits and flushes, so a
-// kill at any moment leaves the file readable with everything committed before it.
+// Writes results.h5. Only rank 0 holds a ResultsWriter. Every call is one atomic commit (an undo
+// journal beside the file, docs/results-format.md): a kill or a power loss at any moment leaves
+// the file as after its last complete commit, which every reader and writer of ours restores.
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,10 @@ class ResultsWriter {
   ResultsWriter(const ResultsWriter&) = delete;
   ResultsWriter& operator=(const ResultsWriter&) = delete;
 
+  /// What opening the file repaired ("" when nothing): a commit that a killed writer left
+  /// unfinished is rolled back first.
+  const std::string& recovery_note() const;
+
   /// Every trial the file holds, by id: a resumed sweep skips the done ones.
   std::map<std::string, TrialState> trial_states() const;
   /// The trial's latest checkpoint (with the optimizer state), or nothing.
@@ -64,5 +69,12 @@ class ResultsWriter {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Brings the results file at `path` back to its last complete commit if a writer was killed in
+/// the middle of one (its undo journal, `<path>.journal`, is complete). Returns a line saying
+/// what was repaired, or "" when nothing needed it. Throws H5Error while another process writes
+/// the file, or when the repair needs write permission this process lacks. Every writer and
+/// reader of ours calls it before opening; `--new-file` before it moves a file aside.
+std::string recover_results(const std::string& path);
 
 }  // namespace aecnn::store
