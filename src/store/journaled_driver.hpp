@@ -4,10 +4,12 @@
 // HDF5 writes metadata in place as it pleases (a flush writes dozens of blocks, in no order a
 // crash could rely on; its cache may evict between flushes). This driver lets none of that reach
 // the file until HDF5 says the file is consistent: every write between two flushes is kept in
-// memory, in 4 KiB pages, and reads see it. At H5Fflush (and at close) the pages are committed
+// memory, in 4 KiB pages, and reads see it. At commit() the pages are committed
 // with the undo journal of undo_journal.hpp: the bytes they replace are saved and synced first,
 // then the pages are written and synced, then the journal is emptied. A kill or a power loss at
-// any write leaves a file that recover() brings back to the last complete commit.
+// any write leaves a file that recover() brings back to the last complete commit. HDF5's own
+// flushes commit nothing (it also flushes where its file is not consistent), nor does closing:
+// what the writer did not commit is dropped.
 //
 // The file is an ordinary HDF5 file: h5py, h5dump and the default driver read it. Readers of
 // ours open it through this driver too: it rolls back what a killed writer left unfinished, or,
@@ -20,8 +22,8 @@ namespace aecnn::store::journaled {
 /// A file access property list that opens files through the journaled driver.
 h5::Id file_access();
 
-/// Why the driver refused the last open, in words ("" if it did not): HDF5's own message is
-/// only "unable to open file".
-std::string last_open_error();
+/// Makes everything written to `file` (opened with file_access()) since the last commit part
+/// of the file, atomically: H5Fflush, then the journaled write. Throws H5Error naming `path`.
+void commit(hid_t file, const std::string& path);
 
 }  // namespace aecnn::store::journaled

@@ -39,11 +39,8 @@ struct ResultsWriter::Impl {
   h5::Id open_trial(const std::string& id) const {
     return h5::open_group(file.get(), trial_path(id), path);
   }
-  // Every change since the last commit reaches the file here, atomically: the file is opened
-  // through the journaled driver, which applies an H5Fflush with an undo journal.
-  void commit() const {
-    if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw H5Error(path + ": cannot commit: " + h5::library_error());
-  }
+  // Every change since the last commit reaches the file here, atomically (journaled_driver).
+  void commit() const { journaled::commit(file.get(), path); }
 };
 
 ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : impl_(std::make_unique<Impl>()) {

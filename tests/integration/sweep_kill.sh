@@ -19,7 +19,7 @@ work=$(mktemp -d)
 pid=
 cleanup() {
   pkill -9 -f -- "-o $work/" 2>/dev/null || true
-  rm -rf "$work"
+  [ -n "${AECNN_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 seed=${AECNN_KILL_SEED:-$RANDOM}
@@ -74,12 +74,24 @@ while [ "$real_kills" -lt "$kills" ] || [ "$worker_kills" -lt 1 ] || [ "$rank0_k
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  delay=$(printf '%d.%03d' $((RANDOM % 4)) $((RANDOM % 1000)))
-  sleep "$delay"
+  # Every other kill lands right after an epoch's checkpoint is committed (its line is printed
+  # after the commit) while the trial has epochs left: so some rerun surely continues a trial
+  # from a checkpoint. The others land at a random moment.
+  if [ $((cycle % 2)) -eq 0 ]; then
+    when="right after a committed epoch"
+    for _ in $(seq 600); do
+      grep -Eq " epoch [1-3]/4 " "$log" 2>/dev/null && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
+  else
+    when=$(printf '%d.%03ds after it started' $((RANDOM % 4)) $((RANDOM % 1000)))
+    sleep "${when%%s *}"
+  fi
   if [ -n "$target" ] && kill -9 "$target" 2>/dev/null; then
     real_kills=$((real_kills + 1))
     case $what in worker) worker_kills=$((worker_kills + 1)) ;; "rank 0") rank0_kills=$((rank0_kills + 1)) ;; esac
-    echo "sweep_kill: run $cycle: killed $what ${delay}s after it started"
+    echo "sweep_kill: run $cycle: killed $what $when"
   else
     echo "sweep_kill: run $cycle: the run ended before its kill ($what)"
   fi

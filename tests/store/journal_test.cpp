@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "../../src/store/journaled_driver.hpp"
 #include "../../src/store/undo_journal.hpp"
 #include "../support/error_message.hpp"
 #include "../support/temp_dir.hpp"
@@ -153,6 +154,29 @@ TEST(JournaledDriver, AClosedWriterLeavesNoJournalAndAPlainHdf5File) {
   ASSERT_GE(file, 0);
   EXPECT_GT(H5Lexists(file, "/trials/j-0000", H5P_DEFAULT), 0);
   H5Fclose(file);
+}
+
+// Only commit() changes the file: HDF5's own flushes (H5Fcreate flushes the new superblock
+// alone) and closing do not, so what the file holds is always a state the writer vouched for.
+TEST(JournaledDriver, OnlyACommitReachesTheFile) {
+  aecnn::testing::TempDir dir;
+  const auto path = dir.file("d.h5");
+  {
+    const h5::Id access = journaled::file_access();
+    h5::Id file(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, access.get()), H5Fclose, path);
+    H5Fflush(file.get(), H5F_SCOPE_GLOBAL);
+    EXPECT_EQ(std::filesystem::file_size(path), 0u);  // flushed, not committed
+    h5::create_group(file.get(), "kept", path);
+    journaled::commit(file.get(), path);
+    h5::create_group(file.get(), "dropped", path);
+    H5Fflush(file.get(), H5F_SCOPE_GLOBAL);
+  }  // closed without a commit
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  EXPECT_GT(H5Lexists(file, "kept", H5P_DEFAULT), 0);
+  EXPECT_EQ(H5Lexists(file, "dropped", H5P_DEFAULT), 0);
+  H5Fclose(file);
+  EXPECT_FALSE(std::filesystem::exists(journal::journal_path(path)));
 }
 
 // The state a commit killed halfway leaves, made from two real commits: the file holds the
