@@ -11,6 +11,11 @@
 #   AECNN_DEVICE    --device for aecnn-sweep: auto (default), cpu or cuda
 #   AECNN_MAX_REQUEUES  requeue at most this many times (default 20)
 #
+# A worker that stops answering (a hung or stopped process, a node cut off) is noticed by rank 0
+# after the sweep's worker_timeout; it records the trial interrupted, stops the others at their
+# next step and ends the job with exit code 4. A rank that dies makes the MPI launcher end the
+# job. Both are requeued, like a time limit, and the requeued run resumes the results file.
+#
 # How a time limit is survived: the sbatch script asks Slurm for SIGUSR1 some minutes before the
 # limit (#SBATCH --signal=B:USR1@300). This script forwards it to the launcher, which hands it to
 # every rank; aecnn-sweep stops handing out trials, running trials stop at their next step (each
@@ -58,13 +63,27 @@ while :; do
   kill -0 "$launcher_pid" 2>/dev/null || break
 done
 
-# Exit code 3: the sweep stopped on a signal and can be resumed. (mpirun answers SIGTERM
-# with its own 1, so after a forwarded warning any failure counts as stopped too.)
-if [ "$rc" -eq 3 ] || { [ "$warned" -eq 1 ] && [ "$rc" -ne 0 ]; }; then
-  if [ -n "${SLURM_JOB_ID:-}" ] && [ "${SLURM_RESTART_COUNT:-0}" -lt "${AECNN_MAX_REQUEUES:-20}" ]; then
-    echo "run-sweep.sh: requeueing job $SLURM_JOB_ID; the next run resumes $results"
-    scontrol requeue "$SLURM_JOB_ID" && exit 0
-  fi
-  echo "run-sweep.sh: not requeued; resume with: sbatch $0 $sweep $results"
+# Requeue what a requeue can fix: a stop before a time limit or a pre-emption (exit code 3), a
+# worker that stopped answering (4), or a job the MPI launcher ended because a rank or a node
+# died (any other code: 137 after a SIGKILL, ...). Never bad input (2) or trials that failed for
+# good (1): running again would change nothing. mpirun answers a forwarded SIGTERM with its own 1,
+# so after a forwarded warning a 1 counts as stopped too. AECNN_MAX_REQUEUES bounds the loop.
+case $rc in
+  0) exit 0 ;;
+  2) echo "run-sweep.sh: bad input (exit code 2, the error is above): not requeued; fix it, then submit again"
+     exit 2 ;;
+  1) if [ "$warned" -eq 0 ]; then
+       echo "run-sweep.sh: the sweep finished with failed trials (exit code 1, listed above): not requeued"
+       exit 1
+     fi
+     why="stopped on a signal" ;;
+  3) why="stopped on a signal" ;;
+  4) why="a worker stopped answering" ;;
+  *) why="the launcher ended with exit code $rc (a rank or a node died)" ;;
+esac
+if [ -n "${SLURM_JOB_ID:-}" ] && [ "${SLURM_RESTART_COUNT:-0}" -lt "${AECNN_MAX_REQUEUES:-20}" ]; then
+  echo "run-sweep.sh: $why; requeueing job $SLURM_JOB_ID: the next run resumes $results"
+  scontrol requeue "$SLURM_JOB_ID" && exit 0
 fi
+echo "run-sweep.sh: $why; not requeued; resume by submitting the same script again with $sweep $results"
 exit "$rc"

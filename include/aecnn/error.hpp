@@ -12,6 +12,7 @@ enum ExitCode : int {
   kExitTrialsFailed = 1,  ///< the sweep ran, but at least one trial failed
   kExitBadInput = 2,      ///< sweep file, data, results file or command line is wrong
   kExitInterrupted = 3,   ///< stopped by a signal; running the same command again resumes it
+  kExitWorkerLost = 4,    ///< a worker stopped answering; the sweep ended early and resumes like 3
 };
 
 /// An error caused by the user's input or environment, worded for the user.

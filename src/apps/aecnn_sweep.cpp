@@ -130,6 +130,7 @@ sched::SweepJob make_job(const Plan& plan, const std::map<std::string, store::Tr
   sched::SweepJob job;
   job.trials = &plan.trials;
   job.max_attempts = plan.spec.max_attempts;
+  job.worker_timeout_seconds = plan.spec.worker_timeout_seconds;
   job.data_dir = plan.spec.data_dir;
   job.device = options.device;
   job.benchmark_trials = options.benchmark_trials;
@@ -197,7 +198,7 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
     if (world.size() > 1) MPI_Abort(static_cast<MPI_Comm>(world), error.exit_code());
     return error.exit_code();
   }
-  log.print_summary(outcome.stop_signal, options.command_line);
+  log.print_summary(outcome.stopped_early(), options.command_line);
   const auto& utilisation = outcome.utilisation;
   if (utilisation.available_rank_seconds > 0)
     std::printf("worker utilisation: %.1f%% (%.0f busy rank-seconds of %.0f available)\n",
@@ -212,6 +213,17 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
                 "memory %.0f MiB\n",
                 cpu, log.elapsed(), 100 * cpu / std::max(1e-9, log.elapsed()),
                 static_cast<double>(usage.ru_maxrss) / 1024.0);
+  if (!outcome.lost.empty()) {
+    // A lost rank takes part in no MPI_Finalize (it would wait for it forever): everything is
+    // committed, so the job ends here, every rank with it.
+    for (const auto& lost : outcome.lost) std::printf("aecnn-sweep: %s\n", lost.c_str());
+    std::printf("aecnn-sweep: ending the job (exit code %d): a lost rank cannot finish MPI; its trial and every "
+                "other unfinished one continue from their checkpoints when the same command runs again\n",
+                kExitWorkerLost);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    MPI_Abort(static_cast<MPI_Comm>(world), kExitWorkerLost);
+  }
   if (outcome.stop_signal != 0) return kExitInterrupted;
   return log.failures().empty() ? kExitOk : kExitTrialsFailed;
 }

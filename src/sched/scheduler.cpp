@@ -1,12 +1,15 @@
 #include "aecnn/sched/scheduler.hpp"
 
 #include <boost/mpi/collectives.hpp>
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "aecnn/data/fashion_mnist.hpp"
@@ -51,6 +54,7 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 struct Gang {
   std::vector<int> workers;
   Clock::time_point started;
+  Clock::time_point last_heard;  ///< the last message of any member: silence means lost
   std::size_t reported = 0;
   std::optional<train::TrialResult> result;  ///< the leader's, once done
   std::string own_error;                     ///< the first rank's own failure
@@ -68,15 +72,20 @@ class Dispatcher {
   }
 
   Policy& policy() { return policy_; }
-  bool stopping() const { return stop_signal_ != 0; }
+  bool stopping() const { return stopping_; }
   int stop_signal_seen() const { return stop_signal_; }
-  /// Starts stopping: no new trial is handed out. True the first time.
-  bool request_stop(int signal) {
-    if (stopping()) return false;
+  /// Starts stopping: no new trial is handed out. `why` is said once ("SIGTERM received", "a
+  /// worker was lost") and becomes the stop reason of the trials interrupted from now on;
+  /// `signal` is the signal, or 0. True the first time.
+  bool request_stop(const std::string& why, int signal) {
+    if (stopping_) return false;
+    stopping_ = true;
     stop_signal_ = signal;
-    log_.stopping(signal_name(signal));
+    stop_reason_ = why;
+    log_.stopping(why, signal == SIGINT);
     return true;
   }
+  const std::string& stop_reason() const { return stop_reason_; }
 
   /// The next trial to start, with where an earlier attempt got to; committed as started.
   std::optional<std::pair<Dispatch, train::Checkpoint>> next() {
@@ -92,8 +101,8 @@ class Dispatcher {
     log_.done(trial, result);
     policy_.trial_ended(trial);
   }
-  void interrupted(int trial) {
-    log_.interrupted(trial);
+  void interrupted(int trial, const std::string& reason) {
+    log_.interrupted(trial, reason);
     policy_.trial_ended(trial);
   }
   // A failed trial is tried again, from its latest checkpoint, while the budget lasts.
@@ -116,14 +125,52 @@ class Dispatcher {
   TrialLog& log_;
   std::vector<int> failures_;
   Policy policy_;
+  bool stopping_ = false;
   int stop_signal_ = 0;
+  std::string stop_reason_;
 };
+
+// Rank 0's messages to the workers, all sent without blocking: a worker that is stopped or cut
+// off never holds rank 0 up (a blocking send of a large assignment waits for its receiver).
+class Outbox {
+ public:
+  explicit Outbox(const mpi::communicator& world) : world_(world) {}
+  template <typename T>
+  void send(int rank, int tag, const T& value) {
+    pending_.push_back(world_.isend(rank, tag, value));
+  }
+  /// Forgets the sends that have completed.
+  void reap() {
+    pending_.remove_if([](mpi::request& request) { return static_cast<bool>(request.test()); });
+  }
+
+ private:
+  const mpi::communicator& world_;
+  std::list<mpi::request> pending_;
+};
+
+std::string join(const std::vector<int>& ranks) {
+  std::string text;
+  for (int rank : ranks) text += (text.empty() ? "" : ",") + std::to_string(rank);
+  return text;
+}
+
+// How often the leader of a trial says it is alive: often enough that a few heartbeats fit in
+// the timeout, rarely enough to cost nothing.
+double heartbeat_seconds(double timeout_seconds) { return std::clamp(timeout_seconds / 5, 0.2, 30.0); }
 
 }  // namespace
 
-train::TrialResult benchmark_trial(const std::string& kind) {
-  if (kind.rfind("sleep=", 0) == 0)
-    std::this_thread::sleep_for(std::chrono::duration<double>(std::stod(kind.substr(6))));
+train::TrialResult benchmark_trial(const std::string& kind, const std::function<void()>& alive) {
+  if (kind.rfind("sleep=", 0) == 0) {
+    // In slices, saying it is alive between them, as a training trial does at every step.
+    const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(std::stod(kind.substr(6))));
+    for (auto now = Clock::now(); now < end; now = Clock::now()) {
+      if (alive) alive();
+      std::this_thread::sleep_for(std::min<Clock::duration>(end - now, std::chrono::milliseconds(100)));
+    }
+  }
   train::TrialResult result;
   result.device = "none (benchmark trial: " + kind + ")";
   result.memory_measure = "unavailable";
@@ -146,9 +193,22 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
   std::vector<int> workers;
   for (int rank = 1; rank < world.size(); ++rank) workers.push_back(rank);
   Dispatcher dispatcher(job, workers, log);
+  Outbox outbox(world);
   std::map<int, Gang> gangs;
+  std::set<int> lost_ranks;  ///< silent past the timeout: never waited for again, never believed
   SweepOutcome outcome;
+  const auto timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(job.worker_timeout_seconds));
 
+  // No new trials; every running one is recorded interrupted now (the job may be killed before
+  // its ranks answer) and asked to stop at its next step.
+  auto stop_all = [&](const std::string& why, int signal) {
+    if (!dispatcher.request_stop(why, signal)) return;
+    for (const auto& [trial, gang] : gangs) {
+      log.mark_interrupted(trial, why);
+      for (int worker : gang.workers)
+        if (!lost_ranks.count(worker)) outbox.send(worker, kInterrupt, trial);
+    }
+  };
   // A trial's gang is free once every member has reported; then the trial is committed.
   auto member_reported = [&](int trial) {
     Gang& gang = gangs.at(trial);
@@ -156,7 +216,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
     const double seconds = std::chrono::duration<double>(Clock::now() - gang.started).count();
     outcome.utilisation.busy_rank_seconds += seconds * static_cast<double>(gang.workers.size());
     if (gang.result && !gang.failed) dispatcher.done(trial, *gang.result);
-    else if (gang.interrupted || dispatcher.stopping()) dispatcher.interrupted(trial);
+    else if (gang.interrupted || dispatcher.stopping()) dispatcher.interrupted(trial, dispatcher.stop_reason());
     else dispatcher.failed(trial, gang.own_error.empty() ? "failed without a message" : gang.own_error);
     gangs.erase(trial);
   };
@@ -167,68 +227,120 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       gang.interrupted = true;
       // A worker caught a signal itself: the job is being stopped, so stop the whole sweep.
       const int signal = std::atoi(message.c_str());
-      if (dispatcher.request_stop(signal != 0 ? signal : SIGTERM))
-        for (const auto& [other, g] : gangs)
-          for (int worker : g.workers) world.send(worker, kInterrupt, other);
+      stop_all(std::string(signal_name(signal != 0 ? signal : SIGTERM)) + " received", signal != 0 ? signal : SIGTERM);
     } else if (own && gang.own_error.empty()) {
       gang.own_error = message + " (rank " + std::to_string(rank) + ")";
     }
   };
+  // Trials silent past the timeout are lost: recorded interrupted with the reason, their ranks
+  // given up, the sweep stopped.
+  auto check_silence = [&] {
+    const auto now = Clock::now();
+    for (auto it = gangs.begin(); it != gangs.end();) {
+      const double silent = std::chrono::duration<double>(now - it->second.last_heard).count();
+      if (now - it->second.last_heard < timeout) {
+        ++it;
+        continue;
+      }
+      char text[160];
+      std::snprintf(text, sizeof text, "lost: no word from rank(s) %s for %.0f s (hung, stopped or cut off)",
+                    join(it->second.workers).c_str(), silent);
+      outcome.lost.push_back((*job.trials)[it->first].id + ": " + text);
+      lost_ranks.insert(it->second.workers.begin(), it->second.workers.end());
+      stop_all("a worker was lost", 0);
+      dispatcher.interrupted(it->first, text);
+      it = gangs.erase(it);
+    }
+  };
+  auto next_deadline = [&] {
+    auto deadline = Clock::time_point::max();
+    for (const auto& [trial, gang] : gangs) deadline = std::min(deadline, gang.last_heard + timeout);
+    return deadline;
+  };
 
   while (!dispatcher.policy().all_done()) {
-    if (!dispatcher.stopping() && stop_signal() != 0) {
-      dispatcher.request_stop(stop_signal());
-      for (const auto& [trial, gang] : gangs)
-        for (int worker : gang.workers) world.send(worker, kInterrupt, trial);
-    }
+    if (!dispatcher.stopping() && stop_signal() != 0)
+      stop_all(std::string(signal_name(stop_signal())) + " received", stop_signal());
     while (auto next = dispatcher.next()) {
       const auto& [dispatch, resume] = *next;
-      gangs[dispatch.trial] = Gang{dispatch.workers, Clock::now(), 0, std::nullopt, "", false, false};
+      const auto now = Clock::now();
+      gangs[dispatch.trial] = Gang{dispatch.workers, now, now, 0, std::nullopt, "", false, false};
       Assignment assignment{dispatch.trial, (*job.trials)[dispatch.trial].id, job.data_dir, job.device,
                             dispatch.workers, sweep::to_trial_config((*job.trials)[dispatch.trial].config), resume,
-                            job.benchmark_trials};
-      for (int worker : dispatch.workers) world.send(worker, kAssign, assignment);
+                            job.benchmark_trials, heartbeat_seconds(job.worker_timeout_seconds)};
+      for (int worker : dispatch.workers) outbox.send(worker, kAssign, assignment);
     }
+    outbox.reap();
     if (dispatcher.stopping() && gangs.empty()) break;
-    const auto status = wait_for_message(world, mpi::any_source,
-                                         [&] { return !dispatcher.stopping() && stop_signal() != 0; });
-    if (!status) continue;  // a stop signal: handled at the top of the loop
+    const auto deadline = next_deadline();
+    const auto status = wait_for_message(world, mpi::any_source, [&] {
+      return (!dispatcher.stopping() && stop_signal() != 0) || Clock::now() >= deadline;
+    });
+    if (!status) {  // a stop signal (handled at the top of the loop), or a deadline
+      check_silence();
+      continue;
+    }
+    const int source = status->source();
+    if (lost_ranks.count(source)) {  // too late: its trial is recorded, the sweep is ending
+      std::vector<char> ignored;
+      MPI_Status raw;
+      int bytes = 0;
+      MPI_Probe(source, status->tag(), static_cast<MPI_Comm>(world), &raw);
+      MPI_Get_count(&raw, MPI_BYTE, &bytes);
+      ignored.resize(static_cast<std::size_t>(std::max(bytes, 1)));
+      MPI_Recv(ignored.data(), bytes, MPI_BYTE, source, status->tag(), static_cast<MPI_Comm>(world), MPI_STATUS_IGNORE);
+      continue;
+    }
+    auto heard = [&](int trial) {
+      auto it = gangs.find(trial);
+      if (it != gangs.end()) it->second.last_heard = Clock::now();
+    };
     switch (status->tag()) {
+      case kAlive: {
+        int trial = -1;
+        world.recv(source, kAlive, trial);
+        heard(trial);
+        break;
+      }
       case kEpoch: {
         EpochReport report;
-        world.recv(status->source(), kEpoch, report);
+        world.recv(source, kEpoch, report);
+        heard(report.trial);
         log.epoch(report.trial, report.record, report.checkpoint);
         break;
       }
       case kDone: {
         DoneReport report;
-        world.recv(status->source(), kDone, report);
+        world.recv(source, kDone, report);
         gangs.at(report.trial).result = std::move(report.result);
         member_reported(report.trial);
         break;
       }
       case kFailed: {
         FailedReport report;
-        world.recv(status->source(), kFailed, report);
-        note_failure(report.trial, report.message, report.own, report.interrupted, status->source());
+        world.recv(source, kFailed, report);
+        heard(report.trial);
+        note_failure(report.trial, report.message, report.own, report.interrupted, source);
         member_reported(report.trial);
         break;
       }
       case kReleased: {
         ReleasedReport report;
-        world.recv(status->source(), kReleased, report);
+        world.recv(source, kReleased, report);
+        heard(report.trial);
         if (report.failed)
-          note_failure(report.trial, report.message, !report.message.empty(), report.interrupted, status->source());
+          note_failure(report.trial, report.message, !report.message.empty(), report.interrupted, source);
         member_reported(report.trial);
         break;
       }
       default: {
         int ignored;
-        world.recv(status->source(), status->tag(), ignored);
+        world.recv(source, status->tag(), ignored);
       }
     }
   }
-  for (int worker : workers) world.send(worker, kStop, 0);
+  for (int worker : workers)
+    if (!lost_ranks.count(worker)) outbox.send(worker, kStop, 0);
   outcome.utilisation.available_rank_seconds =
       std::chrono::duration<double>(Clock::now() - sweep_start).count() * static_cast<double>(workers.size());
   outcome.stop_signal = dispatcher.stop_signal_seen();
@@ -252,6 +364,15 @@ void run_worker(const mpi::communicator& world, int local_rank) {
     Assignment a;
     world.recv(0, kAssign, a);
     const bool leader = a.group.front() == world.rank();
+    // The leader's heartbeat, from the training loop itself: a rank stuck anywhere (a peer that
+    // hangs a collective included) goes silent, and rank 0 notices.
+    auto last_beat = Clock::now();
+    const auto beat_every = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(a.heartbeat_seconds));
+    auto alive = [&] {
+      if (!leader || Clock::now() - last_beat < beat_every) return;
+      last_beat = Clock::now();
+      world.send(0, kAlive, a.trial);
+    };
     // Asked to stop: by rank 0 (for this trial), or by a signal to this process.
     bool told_to_stop = false;
     auto should_stop = [&] {
@@ -267,7 +388,7 @@ void run_worker(const mpi::communicator& world, int local_rank) {
     bool own = true;
     std::optional<train::TrialResult> result;
     if (!a.benchmark_trials.empty()) {
-      result = benchmark_trial(a.benchmark_trials);  // a benchmark aid: nothing to train
+      result = benchmark_trial(a.benchmark_trials, alive);  // a benchmark aid: nothing to train
     } else {
       try {
         const std::string device = train::resolve_device(a.device, local_rank);
@@ -291,6 +412,7 @@ void run_worker(const mpi::communicator& world, int local_rank) {
           };
         hooks.should_stop = should_stop;
         hooks.resume = &a.resume;
+        hooks.alive = alive;
         result = trainer->run(a.config, hooks, comm.get());
       } catch (const dist::PeerFailed& e) {
         error = e.what();
@@ -318,7 +440,7 @@ SweepOutcome run_serial(const SweepJob& job, TrialLog& log) {
   const std::string device = train::resolve_device(job.device, 0);
   Dispatcher dispatcher(job, {0}, log);
   while (!dispatcher.policy().all_done()) {
-    if (stop_signal() != 0) dispatcher.request_stop(stop_signal());
+    if (stop_signal() != 0) dispatcher.request_stop(std::string(signal_name(stop_signal())) + " received", stop_signal());
     auto next = dispatcher.next();
     if (!next) break;  // stopping
     const int trial = next->first.trial;
@@ -330,20 +452,22 @@ SweepOutcome run_serial(const SweepJob& job, TrialLog& log) {
     hooks.resume = &next->second;
     try {
       if (!job.benchmark_trials.empty()) {
-        dispatcher.done(trial, benchmark_trial(job.benchmark_trials));
+        dispatcher.done(trial, benchmark_trial(job.benchmark_trials, {}));
         continue;
       }
       dispatcher.done(trial, cache.get(job.data_dir, device).run(sweep::to_trial_config((*job.trials)[trial].config), hooks));
     } catch (const store::H5Error&) {
       throw;  // the results file itself failed: not the trial's fault, and fatal
     } catch (const train::Interrupted&) {
-      dispatcher.request_stop(stop_signal());
-      dispatcher.interrupted(trial);
+      dispatcher.request_stop(std::string(signal_name(stop_signal())) + " received", stop_signal());
+      dispatcher.interrupted(trial, dispatcher.stop_reason());
     } catch (const std::exception& e) {
       dispatcher.failed(trial, first_line(e.what()));
     }
   }
-  return {Utilisation{}, dispatcher.stop_signal_seen()};
+  SweepOutcome outcome;
+  outcome.stop_signal = dispatcher.stop_signal_seen();
+  return outcome;
 }
 
 }  // namespace aecnn::sched

@@ -161,24 +161,28 @@ void TrialLog::failed(int trial, const std::string& message, int next_attempt, i
   event(id + " FAILED: " + message);
 }
 
-void TrialLog::interrupted(int trial) {
+void TrialLog::interrupted(int trial, const std::string& reason) {
   const auto& id = trials_[trial].id;
-  writer_.interrupt_trial(id);
+  writer_.interrupt_trial(id, reason);
   progress_.ended(id, Progress::End::kInterrupted);
-  event(id + " interrupted; its last checkpoint is in the results file");
+  event(id + " interrupted (" + reason + "); its last checkpoint is in the results file");
 }
 
-void TrialLog::stopping(const std::string& signal) {
-  event(signal + " received: no new trials; running ones stop at their next step" +
-        (signal == "SIGINT" ? " (press Ctrl-C again to quit at once)" : ""));
+void TrialLog::mark_interrupted(int trial, const std::string& reason) {
+  writer_.interrupt_trial(trials_[trial].id, reason);
 }
 
-void TrialLog::print_summary(int stop_signal, const std::string& resume_command) {
+void TrialLog::stopping(const std::string& why, bool second_interrupt_quits) {
+  event(why + ": no new trials; running ones stop at their next step" +
+        (second_interrupt_quits ? " (press Ctrl-C again to quit at once)" : ""));
+}
+
+void TrialLog::print_summary(bool stopped, const std::string& resume_command) {
   if (style_ == ProgressStyle::kLive) clear_block();
-  std::fprintf(out_, "sweep %s after %s: %d of %zu trials done, %zu failed\n", stop_signal ? "stopped" : "finished",
+  std::fprintf(out_, "sweep %s after %s: %d of %zu trials done, %zu failed\n", stopped ? "stopped" : "finished",
                format_duration(elapsed()).c_str(), progress_.done(), trials_.size(), failures_.size());
   for (const auto& [id, message] : failures_) std::fprintf(out_, "  failed: %s: %s\n", id.c_str(), message.c_str());
-  if (stop_signal)
+  if (stopped)
     std::fprintf(out_, "the sweep can be resumed: run the same command again (%s)\n", resume_command.c_str());
   std::fflush(out_);
 }

@@ -171,6 +171,7 @@ void ResultsWriter::begin_trial(const sweep::TrialSpec& trial, const std::vector
   h5::write_attr(g, "hash", trial.hash);
   h5::write_attr(g, "status", std::string(kStatusRunning));
   h5::write_attr(g, "error", std::string());
+  h5::write_attr(g, "stop_reason", std::string());  // this attempt's, if it is stopped
   h5::write_attr(g, "attempts", attempts + 1);
   h5::write_attr(g, "failures", failures);
   h5::write_attr(g, "resumed_from_epoch", static_cast<std::int64_t>(continuing ? resume->epochs_done : 0));
@@ -257,8 +258,9 @@ void ResultsWriter::finish_trial(const std::string& trial_id, const train::Trial
   if (checkpoint_io::drop_resume_state(g)) impl_->commit();
 }
 
-void ResultsWriter::interrupt_trial(const std::string& trial_id) {
+void ResultsWriter::interrupt_trial(const std::string& trial_id, const std::string& reason) {
   h5::Id trial = impl_->open_trial(trial_id);
+  h5::write_attr(trial.get(), "stop_reason", reason);
   h5::write_attr(trial.get(), "status", std::string(kStatusInterrupted));
   impl_->commit();
 }

@@ -105,7 +105,8 @@ std::string unknown_key_message(const std::string& path, const std::string& sugg
 }
 
 const std::vector<std::string> kTopLevelKeys = {"name", "data_dir", "base",   "experiment", "seeds",
-                                                "grid", "zip",      "trials", "random",     "max_attempts"};
+                                                "grid", "zip",      "trials", "random",     "max_attempts",
+                                                "worker_timeout"};
 const std::vector<std::string> kExperimentKeys = {"name", "grid", "zip", "trials", "random", "seeds"};
 
 // Parses files for one sweep; each method reads one construct and records what is wrong with it.
@@ -272,7 +273,8 @@ class Parser {
       const std::string key(key_node->str());
       const std::string path = prefix + key;
       // The caller's: name always, the file-wide keys at the top level (in an experiment they are unknown).
-      const bool file_wide = key == "data_dir" || key == "base" || key == "experiment" || key == "max_attempts";
+      const bool file_wide = key == "data_dir" || key == "base" || key == "experiment" || key == "max_attempts" ||
+                             key == "worker_timeout";
       if (key == "name" || (file_wide && prefix.empty())) continue;
       if (key == "grid" || key == "zip") {
         const toml::table* axes = node->as_table();
@@ -503,6 +505,14 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
     if (value == nullptr || value->get() < 1 || value->get() > 100)
       problems.add(node->source(), "'max_attempts' must be an integer from 1 to 100 (how often a failing trial is tried)");
     else spec.max_attempts = static_cast<int>(value->get());
+  }
+  // How long a running trial may stay silent before its ranks count as lost. Not part of any
+  // trial's identity either.
+  if (const toml::node* node = root.get("worker_timeout")) {
+    const auto value = node->value<double>();  // an integer or a float
+    if (!value || !(*value >= 1 && *value <= 604800))
+      problems.add(node->source(), "'worker_timeout' must be a number of seconds from 1 to 604800 (a week)");
+    else spec.worker_timeout_seconds = *value;
   }
 
   ConfigMap base = default_config();

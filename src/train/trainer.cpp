@@ -74,7 +74,7 @@ struct Evaluation {
 // validates (validation_batch_size defaults to batch_size): larger evaluation batches would be
 // faster, but would set the trial's peak memory, which the batch-size study measures.
 Evaluation evaluate(model::Aecnn& net, const Tensors& data, double l2, int64_t batch, bool channels_last,
-                    dist::Communicator& comm) {
+                    dist::Communicator& comm, const std::function<void()>& alive) {
   torch::NoGradGuard no_grad;
   net->eval();
   std::vector<double> sums(1 + kClasses * kClasses, 0.0);  // loss sum, confusion
@@ -84,6 +84,7 @@ Evaluation evaluate(model::Aecnn& net, const Tensors& data, double l2, int64_t b
     const auto [begin, end] = dist::shard(data.size(), comm.rank(), comm.size());
     auto confusion = torch::zeros({kClasses * kClasses}, torch::TensorOptions(torch::kInt64).device(data.images.device()));
     for (int64_t start = begin; start < end; start += batch) {
+      if (alive) alive();
       const int64_t n = std::min(batch, end - start);
       auto logits = net->forward(network_input(data.images.narrow(0, start, n), channels_last));
       auto labels = data.labels.narrow(0, start, n);
@@ -352,6 +353,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
       bool failed = false, stop_here = false;
       std::string error;
       try {
+        if (hooks.alive) hooks.alive();
         stop_here = hooks.should_stop && hooks.should_stop();
         if (stop_here) throw Interrupted("interrupted");
         if (fail_here && epoch == 0 && start == config.batch_size)
@@ -403,7 +405,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
                        std::to_string(epoch + 1) + " (lr " + std::to_string(lr) + ")");
     if (ranks > 1) statistics_reducer.reduce(bn_statistics, false, 1.0 / ranks);
 
-    const Evaluation val = evaluate(net, validation, config.l2, config.batch_size, channels_last, comm);
+    const Evaluation val = evaluate(net, validation, config.l2, config.batch_size, channels_last, comm, hooks.alive);
     EpochRecord record;
     record.epoch = epoch + 1;
     record.lr = lr;
@@ -443,11 +445,11 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
     result.restored_best = true;
   }
 
-  const Evaluation on_train = evaluate(net, train, config.l2, config.batch_size, channels_last, comm);
+  const Evaluation on_train = evaluate(net, train, config.l2, config.batch_size, channels_last, comm, hooks.alive);
   result.train_eval_loss = on_train.loss;
   result.train_eval_accuracy = on_train.accuracy;
 
-  const Evaluation on_test = evaluate(net, test, config.l2, config.batch_size, channels_last, comm);
+  const Evaluation on_test = evaluate(net, test, config.l2, config.batch_size, channels_last, comm, hooks.alive);
   const ClassificationMetrics metrics = classification_metrics(on_test.confusion, kClasses);
   result.test_loss = on_test.loss;
   result.test_accuracy = on_test.accuracy;

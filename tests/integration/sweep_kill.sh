@@ -131,7 +131,7 @@ for sig in USR1 TERM INT; do
   expect_line "$out.log" "received: no new trials" "SIG$sig"
   [ -z "$(sed -n '/received: no new trials/,$p' "$out.log" | grep " started on rank")" ] ||
     fail "SIG$sig: a trial started after the signal: $(cat "$out.log")"
-  expect_line "$out.log" " interrupted; its last checkpoint is in the results file" "SIG$sig"
+  expect_line "$out.log" " interrupted \(SIG[A-Z0-9]+ received\); its last checkpoint is in the results file" "SIG$sig"
   expect_line "$out.log" "^the sweep can be resumed" "SIG$sig"
   check "$out.h5" --logs "$out.log" --reference "$work/signals-reference.h5"
   "$mpiexec" -n 3 "${signals[@]}" -o "$out.h5" > "$out.resume.log"

@@ -8,9 +8,14 @@
 #     requeued run resumes the same file to the end.
 # The daemons are stopped by their PIDs at the end, pass or fail. Needs root (slurmd) and the
 # Debian packages slurmctld, slurmd, slurm-client and munge (scripts/setup installs them).
-# usage: slurm_jobs.sh BUILD_DIR SOURCE_DIR
+#  3. a lost worker: kill -9 of a worker task, and kill -STOP of one; each job ends in bounded
+#     time, is requeued, and its requeued run finishes the sweep equal to an uninterrupted run;
+#  4. bad input: the job fails at once and is not requeued.
+# usage: slurm_jobs.sh BUILD_DIR SOURCE_DIR [MPIEXEC]
 set -euo pipefail
 build=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
+source "$src/tests/support/expect.sh"
+MPIEXEC=${3:-mpiexec}
 if [ "$(id -u)" -ne 0 ]; then
   echo "slurm_jobs: skipped: starting slurmd needs root"
   exit 77
@@ -79,14 +84,27 @@ wait_completed() {
 cd "$src"
 export AECNN_SWEEP=$build/aecnn-sweep
 
+# Requeued jobs wait for a begin time; start job $1 now rather than in Slurm's two minutes, but
+# only once its first run has left the node (else Slurm refuses the launch: credential revoked).
+start_requeued() {
+  for _ in $(seq 240); do
+    [ "$(job_state "$1")" = PENDING ] && [ "$(sinfo -h -o %T)" = idle ] && break
+    sleep 0.5
+  done
+  [ "$(job_state "$1")" = PENDING ] || fail "job $1 is $(job_state "$1"), not pending after its requeue"
+  sleep 2
+  scontrol update jobid="$1" StartTime=now
+}
+
 # 1. One job, 3 tasks (rank 0 schedules, 2 train), srun and then mpirun as the launcher.
 for launcher in srun mpirun; do
   id=$(AECNN_LAUNCHER=$launcher sbatch --parsable --ntasks=3 --cpus-per-task=1 --time=10 \
          --output="$dir/cpu-$launcher.out" slurm/sweep-cpu.sbatch tests/data/sweeps/tiny.toml "$dir/cpu-$launcher.h5")
   wait_completed "$id" 300
-  grep -q "on 3 tasks, 1 thread(s) each" "$dir/cpu-$launcher.out"
-  grep -q "4 of 4 trials done, 0 failed" "$dir/cpu-$launcher.out"
-  /usr/bin/python3 "$src/tests/integration/check_results.py" "$dir/cpu-$launcher.h5" --done 4 --epochs 2
+  expect_line "$dir/cpu-$launcher.out" "on 3 tasks, 1 thread\(s\) each" "$launcher"
+  expect_line "$dir/cpu-$launcher.out" "4 of 4 trials done, 0 failed" "$launcher"
+  /usr/bin/python3 "$src/tests/integration/check_results.py" "$dir/cpu-$launcher.h5" --done 4 --epochs 2 ||
+    fail "check_results.py on the $launcher job's file"
   echo "slurm_jobs: sweep-cpu.sbatch with $launcher: job $id completed, 4 of 4 trials in results.h5"
 done
 
@@ -94,29 +112,71 @@ done
 out=$dir/requeue.out
 id=$(sbatch --parsable --ntasks=3 --cpus-per-task=1 --time=10 --output="$out" \
        slurm/sweep-cpu.sbatch tests/data/sweeps/kill.toml "$dir/requeue.h5")
-for _ in $(seq 300); do grep -q " epoch 1/4 " "$out" 2>/dev/null && break; sleep 0.2; done
-grep -q " epoch 1/4 " "$out"
+wait_for_line "$out" " epoch 1/4 " 120 "a committed checkpoint before the warning"
 scancel --signal=USR1 --batch "$id"
-for _ in $(seq 120); do grep -q "requeueing job $id" "$out" 2>/dev/null && break; sleep 0.5; done
-grep -q "requeueing job $id" "$out"
-# A requeued job waits for a begin time; start it now rather than in Slurm's two minutes, but
-# only once the first run has left the node (else Slurm refuses the launch: credential revoked).
-for _ in $(seq 120); do
-  [ "$(job_state "$id")" = PENDING ] && [ "$(sinfo -h -o %T)" = idle ] && break
-  sleep 0.5
-done
-sleep 2
-scontrol update jobid="$id" StartTime=now
+wait_for_line "$out" "requeueing job $id" 120 "the requeue after SIGUSR1"
+start_requeued "$id"
 wait_completed "$id" 300
-grep -q "SIGUSR1 received: no new trials" "$out"
-grep -q "^the sweep can be resumed" "$out"
-grep -q "(restart 1)" "$out"
-grep -q "continuing after epoch" "$out"
-grep -q "8 of 8 trials done, 0 failed" "$out"
-/usr/bin/python3 "$src/tests/integration/check_killed.py" "$dir/requeue.h5" --logs "$out"
+expect_line "$out" "SIGUSR1 received: no new trials" "the warned run"
+expect_line "$out" "^the sweep can be resumed" "the warned run"
+expect_line "$out" "\(restart 1\)" "the requeued run"
+expect_line "$out" "continuing after epoch" "the requeued run"
+expect_line "$out" "8 of 8 trials done, 0 failed" "the requeued run"
+/usr/bin/python3 "$src/tests/integration/check_killed.py" "$dir/requeue.h5" --logs "$out" || fail "check_killed.py"
 /usr/bin/python3 -c "
 import h5py, sys
 statuses = [t.attrs['status'] for t in h5py.File(sys.argv[1])['trials'].values()]
 assert statuses == ['done'] * 8, statuses
-" "$dir/requeue.h5"
+" "$dir/requeue.h5" || fail "not every trial done after the requeue"
 echo "slurm_jobs: job $id got SIGUSR1, checkpointed, requeued itself and resumed to 8 of 8 trials"
+
+# 3. A lost worker, for real: kill -9 of one worker task (the MPI launcher ends the job), and
+# kill -STOP of one (a hung process: rank 0 notices the silence after lost.toml's worker_timeout
+# of 10 s and ends the job with exit code 4). Each job must end within its bound, be requeued by
+# run-sweep.sh, and its requeued run must finish the sweep equal to an uninterrupted run.
+"$MPIEXEC" -n 3 "$build/aecnn-sweep" tests/data/sweeps/lost.toml --threads 1 --progress plain \
+  -o "$dir/lost-reference.h5" > "$dir/lost-reference.log" 2>&1 || { cat "$dir/lost-reference.log"; fail "the reference run"; }
+worker_task() {  # the pid of job $1's task $2
+  for p in $(pgrep -f "aecnn-sweep .*lost.toml"); do
+    env=$(tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null) || continue
+    grep -qx "SLURM_JOB_ID=$1" <<< "$env" && grep -qx "SLURM_PROCID=$2" <<< "$env" && { echo "$p"; return; }
+  done
+}
+for signal in KILL STOP; do
+  bound=$([ $signal = KILL ] && echo 60 || echo 90)
+  out=$dir/lost-$signal.out
+  id=$(sbatch --parsable --ntasks=3 --cpus-per-task=1 --time=10 --output="$out" \
+         slurm/sweep-cpu.sbatch tests/data/sweeps/lost.toml "$dir/lost-$signal.h5")
+  wait_for_line "$out" " epoch 1/6 " 120 "kill -$signal: a committed checkpoint"
+  pid=$(worker_task "$id" 1)
+  [ -n "$pid" ] || fail "kill -$signal: no process of task 1 of job $id"
+  start=$SECONDS
+  kill -"$signal" "$pid"
+  wait_for_line "$out" "requeueing job $id" "$bound" "kill -$signal of a worker: the job's end and requeue"
+  ended=$((SECONDS - start))
+  start_requeued "$id"
+  wait_completed "$id" 300
+  expect_line "$out" "\(restart 1\)" "kill -$signal: the requeued run"
+  expect_line "$out" "8 of 8 trials done, 0 failed" "kill -$signal: the requeued run"
+  [ $signal = KILL ] || expect_line "$out" "lost: no word from rank\(s\) 1 for 1[0-9] s" "kill -STOP: the lost trial"
+  /usr/bin/python3 "$src/tests/integration/check_killed.py" "$dir/lost-$signal.h5" --logs "$out" \
+    --reference "$dir/lost-reference.h5" --complete --weights || fail "kill -$signal: the results differ"
+  echo "slurm_jobs: kill -$signal of a worker task of job $id: the job ended and was requeued ${ended} s later" \
+       "($(grep -m1 -o "run-sweep.sh: .*; requeueing" "$out" | sed 's/run-sweep.sh: //; s/; requeueing//'));" \
+       "the requeued run finished the sweep equal to an uninterrupted run"
+done
+
+# 4. Bad input is never requeued: the job fails at once, its log says why, no restart.
+printf 'name = "bad"\ndata_dir = "%s/data/fashion-mnist-subset"\n[base]\nbatch_size = 0\n' "$src" > "$dir/bad.toml"
+out=$dir/bad.out
+id=$(sbatch --parsable --ntasks=3 --cpus-per-task=1 --time=10 --output="$out" slurm/sweep-cpu.sbatch "$dir/bad.toml" "$dir/bad.h5")
+for _ in $(seq 120); do
+  case $(job_state "$id") in FAILED | COMPLETED | CANCELLED) break ;; esac
+  sleep 0.5
+done
+[ "$(job_state "$id")" = FAILED ] || fail "the bad-input job is $(job_state "$id"), not FAILED"
+expect_line "$out" "'base.batch_size' must be > 0" "the bad-input job"
+expect_line "$out" "bad input \(exit code 2" "the bad-input job"
+expect_no_line "$out" "requeueing" "the bad-input job"
+[ ! -e "$dir/bad.h5" ] || fail "a results file was created for bad input"
+echo "slurm_jobs: bad input: job $id failed at once and was not requeued"

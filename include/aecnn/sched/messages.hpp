@@ -6,7 +6,15 @@
 //     themselves alone and train the trial together.
 //  3. The leader sends kEpoch{row, checkpoint} after every epoch, then kDone{result} or
 //     kFailed{message}; every other member sends kReleased when it is done with the trial,
-//     failed or not.
+//     failed or not. Between them the leader sends kAlive{trial} at most every
+//     Assignment::heartbeat_seconds, from its training steps and evaluation batches.
+//  3b. A running trial from whose ranks rank 0 hears nothing (no message of any tag) for the
+//     sweep's worker_timeout is lost: a rank hung, was stopped, or is cut off (a gang waits in
+//     its collective for such a rank, so the leader's silence covers every member). Rank 0
+//     records it interrupted with the reason, stops the sweep as after a signal, ignores what
+//     those ranks send later, and ends the job with MPI_Abort (exit code 4): a lost rank can
+//     take part in no MPI_Finalize. Rank 0 never blocks on a send: every message to a worker is
+//     an isend, so a stopped worker cannot hold it up.
 //  3a. On a stop signal rank 0 sends kInterrupt{trial} to every member of every running trial;
 //     they stop at the next training step and report with `interrupted` set. A worker that
 //     catches a signal itself reports its trial interrupted, and rank 0 then stops the sweep.
@@ -24,7 +32,9 @@
 
 namespace aecnn::sched {
 
-enum Tag : int { kAssign = 1, kStop = 2, kEpoch = 3, kDone = 4, kFailed = 5, kReleased = 6, kInterrupt = 7 };
+enum Tag : int {
+  kAssign = 1, kStop = 2, kEpoch = 3, kDone = 4, kFailed = 5, kReleased = 6, kInterrupt = 7, kAlive = 8
+};
 
 struct Assignment {
   int trial = 0;  ///< index into the scheduler's trial list
@@ -35,6 +45,7 @@ struct Assignment {
   sweep::TrialConfig config;
   train::Checkpoint resume;  ///< where an earlier attempt got to (empty: from scratch)
   std::string benchmark_trials;  ///< "" (train), or a benchmark aid: "noop", "sleep=S"
+  double heartbeat_seconds = 60;  ///< the leader says kAlive at most this often
 };
 
 struct EpochReport {
@@ -98,6 +109,7 @@ void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::Assignment& a, unsigned) {
   ar & a.trial & a.trial_id & a.data_dir & a.device & a.group & a.config & a.resume & a.benchmark_trials;
+  ar & a.heartbeat_seconds;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::EpochReport& m, unsigned) {

@@ -30,23 +30,30 @@ struct SweepJob {
   /// A benchmark aid, never a result (docs/benchmarks.md): "" trains; "noop" returns at once;
   /// "sleep=S" sleeps S seconds. What the scheduler and the file cost without training.
   std::string benchmark_trials;
+  /// A running trial whose ranks say nothing for this long is lost (messages.hpp, step 3b).
+  double worker_timeout_seconds = 300;
 };
 
 /// The result of a benchmark-aid trial (`kind` as in SweepJob::benchmark_trials): no training,
-/// no metrics; after sleeping, if asked to.
-train::TrialResult benchmark_trial(const std::string& kind);
+/// no metrics; after sleeping, if asked to, calling `alive` as a training trial would.
+train::TrialResult benchmark_trial(const std::string& kind, const std::function<void()>& alive);
 
 /// How a run ended.
 struct SweepOutcome {
   Utilisation utilisation;
-  int stop_signal = 0;  ///< the signal that stopped the sweep early, or 0 (it ran to the end)
+  int stop_signal = 0;  ///< the signal that stopped the sweep early, or 0
+  /// Trials whose ranks stopped answering, with why ("lost-0003: ranks 1,2 silent for 12 s").
+  /// Their ranks can take part in no MPI_Finalize: the caller ends the job with MPI_Abort.
+  std::vector<std::string> lost;
+  bool stopped_early() const { return stop_signal != 0 || !lost.empty(); }
 };
 
 /// Rank 0: hands the job's trials to free workers, k at once for a k-rank trial (Policy),
 /// commits every report through `log`, retries failed trials up to the budget, then stops the
-/// workers. A trial that has a checkpoint continues from it. On a stop signal no new trial
-/// starts, running ones stop at their next step, and the run returns once all have reported.
-/// Waits without spinning.
+/// workers. A trial that has a checkpoint continues from it. On a stop signal, or when a running
+/// trial's ranks fall silent for the job's worker timeout (lost), no new trial starts, running
+/// ones are recorded interrupted at once and stop at their next step, and the run returns once
+/// every rank still answering has reported. Waits without spinning; never blocks on a send.
 SweepOutcome run_scheduler(const boost::mpi::communicator& world, const SweepJob& job, TrialLog& log);
 
 /// Ranks 1..N-1: trains what rank 0 assigns, alone or with the other ranks of a trial's group,

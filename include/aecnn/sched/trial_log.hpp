@@ -42,17 +42,25 @@ class TrialLog {
   void done(int trial, const train::TrialResult& result);
   /// A failure; `next_attempt` > 0 says it will be tried again as that attempt of `max_attempts`.
   void failed(int trial, const std::string& message, int next_attempt, int max_attempts);
-  void interrupted(int trial);
-  /// A stop signal arrived: say so once.
-  void stopping(const std::string& signal);
+  /// The trial stopped before its end (`reason`: a signal, a lost rank); its last checkpoint
+  /// continues it when the sweep runs again.
+  void interrupted(int trial, const std::string& reason);
+  /// Records the trial `interrupted` at once, while its ranks are still being asked to stop: if
+  /// the job is killed before they answer (an MPI runtime ending the job after a rank died), the
+  /// file already says why the trial did not finish. Prints nothing; interrupted() or done()
+  /// follows when the ranks answer.
+  void mark_interrupted(int trial, const std::string& reason);
+  /// The sweep stops early (`why`: a signal, a lost worker): say so once.
+  void stopping(const std::string& why, bool second_interrupt_quits);
 
   int done_count() const { return progress_.done(); }
   /// Seconds since the log started (the sweep's wall time so far).
   double elapsed() const;
   /// Trials that ended failed (this run, or earlier ones over their budget), with messages.
   const std::vector<std::pair<std::string, std::string>>& failures() const { return failures_; }
-  /// The closing lines: counts, failures, and how to resume when stopped early.
-  void print_summary(int stop_signal, const std::string& resume_command);
+  /// The closing lines: counts, failures, and, when the sweep stopped early (`stopped`), how
+  /// to resume it.
+  void print_summary(bool stopped, const std::string& resume_command);
 
  private:
   /// Prints one event line (and keeps the live block below it).

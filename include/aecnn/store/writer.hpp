@@ -60,8 +60,9 @@ class ResultsWriter {
                     const train::Checkpoint* checkpoint = nullptr);
   /// Records final metrics and status `done`.
   void finish_trial(const std::string& trial_id, const train::TrialResult& result);
-  /// Records status `interrupted` (a signal stopped it; its checkpoint continues it).
-  void interrupt_trial(const std::string& trial_id);
+  /// Records status `interrupted` and why (`stop_reason`: a signal, a lost rank); its latest
+  /// checkpoint continues it.
+  void interrupt_trial(const std::string& trial_id, const std::string& reason);
   /// Records status `failed` with the message.
   void fail_trial(const std::string& trial_id, const std::string& message);
 

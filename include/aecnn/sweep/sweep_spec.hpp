@@ -60,6 +60,9 @@ struct SweepSpec {
   std::string data_dir;  ///< folder with the four Fashion-MNIST IDX files
   std::vector<ExperimentSpec> experiments;
   int max_attempts = 3;  ///< a trial that failed this often (over all runs) is not tried again
+  /// Seconds a running trial may go without a word from its ranks (they report every training
+  /// step and evaluation batch) before it counts as lost: a hung, stopped or cut-off rank.
+  double worker_timeout_seconds = 300;
 };
 
 /// Invalid sweep: one or more `file:line:column: message` lines.

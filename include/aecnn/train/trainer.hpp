@@ -35,6 +35,10 @@ struct TrialHooks {
   /// Continue from this checkpoint instead of from scratch; the result is the same, bit for bit
   /// with one thread, as if the trial had never stopped.
   const Checkpoint* resume = nullptr;
+  /// A sign of life, called at every training step and evaluation batch (and so never called
+  /// while a rank waits in a collective for a peer that hangs). Must be cheap; the worker turns
+  /// it into a rate-limited heartbeat to the scheduler.
+  std::function<void()> alive;
 };
 
 /// Holds one data set as tensors on one device, split the study's way, and trains trials on it.
