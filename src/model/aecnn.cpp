@@ -23,6 +23,27 @@ void glorot_(Layer& layer) {
   nn::init::zeros_(layer->bias);
 }
 
+// y = the sum of x over the trial's ranks. Its gradient is the sum of the ranks' gradients:
+// each rank's loss depends on the sum through every rank's outputs (the total loss is the sum of
+// the ranks' losses), so dL/dx_r = sum over s of dL_s/dy.
+class CrossRankSum : public torch::autograd::Function<CrossRankSum> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x,
+                               const RankGroup* group) {
+    context->saved_data["group"] = reinterpret_cast<int64_t>(group);
+    auto sum = x.clone();
+    group->sum(sum);
+    return sum;
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* context,
+                                               torch::autograd::tensor_list gradients) {
+    const auto* group = reinterpret_cast<const RankGroup*>(context->saved_data["group"].toInt());
+    auto sum = gradients[0].clone();
+    group->sum(sum);
+    return {sum, torch::Tensor()};
+  }
+};
+
 bool has_channel(Attention a) { return a == Attention::kChannel || a == Attention::kBoth; }
 bool has_spatial(Attention a) { return a == Attention::kSpatial || a == Attention::kBoth; }
 
@@ -45,6 +66,7 @@ KerasBatchNormImpl::KerasBatchNormImpl(int64_t features, bool biased_running_var
 }
 
 torch::Tensor KerasBatchNormImpl::forward(const torch::Tensor& x) {
+  if (is_training() && group_.size > 1) return synchronized_forward(x);
   if (!is_training() || !biased_running_var_)
     return torch::batch_norm(x, weight, bias, running_mean, running_var, is_training(), kBnMomentum,
                              kBnEpsilon, /*cudnn_enabled=*/true);
@@ -56,6 +78,32 @@ torch::Tensor KerasBatchNormImpl::forward(const torch::Tensor& x) {
     running_var.mul_(1 - kBnMomentum).add_(variance, kBnMomentum);
   }
   return (x - mean) * torch::rsqrt(variance + kBnEpsilon) * weight + bias;
+}
+
+// The global batch's mean and biased variance per feature from sums over the ranks, taken in
+// float64: E[x^2] - E[x]^2 in float32 would lose digits where the mean is large against the
+// spread. The running statistics get the same update on every rank, as one rank would make it.
+torch::Tensor KerasBatchNormImpl::synchronized_forward(const torch::Tensor& x) {
+  std::vector<int64_t> dims = {0};
+  for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
+  const int64_t features = x.size(1);
+  const auto as_double = x.to(torch::kDouble);
+  const auto count = torch::full({1}, static_cast<double>(x.numel() / std::max<int64_t>(features, 1)),
+                                 as_double.options());
+  auto sums = CrossRankSum::apply(torch::cat({as_double.sum(dims), (as_double * as_double).sum(dims), count}), &group_);
+  const double n = sums[2 * features].item<double>();
+  const auto mean = sums.narrow(0, 0, features) / n;
+  const auto variance = sums.narrow(0, features, features) / n - mean * mean;
+  {
+    torch::NoGradGuard no_grad;
+    const auto for_running = biased_running_var_ ? variance : variance * (n / std::max(n - 1, 1.0));
+    running_mean.mul_(1 - kBnMomentum).add_(mean.to(running_mean.dtype()), kBnMomentum);
+    running_var.mul_(1 - kBnMomentum).add_(for_running.to(running_var.dtype()), kBnMomentum);
+  }
+  std::vector<int64_t> shape(static_cast<std::size_t>(x.dim()), 1);
+  shape[1] = features;
+  const auto scale = (torch::rsqrt(variance + kBnEpsilon).to(x.scalar_type()) * weight).view(shape);
+  return (x - mean.to(x.scalar_type()).view(shape)) * scale + bias.view(shape);
 }
 
 ChannelAttentionImpl::ChannelAttentionImpl(int64_t channels, int64_t ratio) {
@@ -122,6 +170,10 @@ std::vector<torch::Tensor> AecnnImpl::kernels() const {
   for (const auto& item : named_parameters(/*recurse=*/true))
     if (item.value().dim() >= 2) weights.push_back(item.value());  // conv/dense kernels; BN and biases are 1-D
   return weights;
+}
+
+void AecnnImpl::synchronize_batch_norm(const RankGroup& group) {
+  for (auto* bn : {&bn1_, &bn2_, &bn3_, &bn4_}) (*bn)->synchronize(group);
 }
 
 torch::Tensor l2_penalty(const AecnnImpl& model, double factor) {

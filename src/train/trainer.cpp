@@ -220,13 +220,6 @@ model::Aecnn build_model(const sweep::TrialConfig& config) {
                           .fc_dropout(config.fc_dropout));
 }
 
-std::vector<torch::Tensor> running_statistics(model::AecnnImpl& net) {
-  std::vector<torch::Tensor> stats;
-  for (const auto& item : net.named_buffers())
-    if (item.key().find("running_") != std::string::npos) stats.push_back(item.value());
-  return stats;
-}
-
 // Peak memory of the trial on its device (docs/study.md).
 struct MemoryProbe {
   torch::Device device;
@@ -286,6 +279,16 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
   net->to(device);
   const bool channels_last = !device.is_cuda() && channels_last_on_cpu();
   if (channels_last) use_channels_last(*net);
+  // A data-parallel trial normalises with the whole global batch's statistics, summed over the
+  // ranks in float64 through the host (model::KerasBatchNormImpl): it trains the model one rank
+  // would, and every rank keeps the same running statistics.
+  if (ranks > 1)
+    net->synchronize_batch_norm({ranks, [&comm](torch::Tensor& t) {
+                                   auto host = t.to(torch::kCPU, torch::kDouble).contiguous();
+                                   comm.allreduce_sum_host(host.data_ptr<double>(),
+                                                           static_cast<std::size_t>(host.numel()));
+                                   t.copy_(host);
+                                 }});
   const std::vector<std::string> names = weight_names(*net);
   std::vector<torch::Tensor> parameters = net->parameters();
   std::vector<torch::Tensor> all_weights = parameters;
@@ -314,8 +317,6 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
   std::vector<torch::Tensor> gradients;
   for (auto& p : parameters) gradients.push_back(torch::zeros_like(p));
   dist::FusedReducer gradient_reducer(comm, gradients);
-  std::vector<torch::Tensor> bn_statistics = running_statistics(*net);
-  dist::FusedReducer statistics_reducer(comm, bn_statistics);
 
   const auto counts = model::count_params(*net);
   result.params_trainable = counts.trainable;
@@ -354,12 +355,12 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
       std::string error;
       try {
         if (hooks.alive) hooks.alive();
+        // Asked to stop, this rank still runs the step's forward and backward passes: in a gang
+        // every rank must reach the same collectives (those of the synchronised BatchNorm), and
+        // the stop reaches the others through the gradient all-reduce below.
         stop_here = hooks.should_stop && hooks.should_stop();
-        if (stop_here) throw Interrupted("interrupted");
-        if (fail_here && epoch == 0 && start == config.batch_size)
-          throw TrialError("injected failure (AECNN_TEST_FAIL_RANK=" + std::to_string(rank) + ")");
         optimizer.zero_grad();
-        if (end > begin) {
+        if (end > begin || ranks > 1) {
           auto index = order_on_device.narrow(0, start + begin, end - begin);
           auto images = network_input(train.images.index_select(0, index), channels_last);
           auto labels = train.labels.index_select(0, index);
@@ -377,6 +378,9 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
           ce_sum += ce.item<double>();
           correct += static_cast<double>(logits.argmax(1).eq(labels).sum().item<int64_t>());
         }
+        if (fail_here && epoch == 0 && start == config.batch_size)
+          throw TrialError("injected failure (AECNN_TEST_FAIL_RANK=" + std::to_string(rank) + ")");
+        if (stop_here) throw Interrupted("interrupted");
         if (ranks > 1)
           for (std::size_t i = 0; i < parameters.size(); ++i) {
             const auto& g = parameters[i].grad();
@@ -403,7 +407,6 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
     if (!std::isfinite(train_loss))
       throw TrialError("training loss became " + std::to_string(train_loss) + " in epoch " +
                        std::to_string(epoch + 1) + " (lr " + std::to_string(lr) + ")");
-    if (ranks > 1) statistics_reducer.reduce(bn_statistics, false, 1.0 / ranks);
 
     const Evaluation val = evaluate(net, validation, config.l2, config.batch_size, channels_last, comm, hooks.alive);
     EpochRecord record;

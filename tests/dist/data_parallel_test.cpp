@@ -1,7 +1,8 @@
-// Data parallelism under mpiexec -n 2 (ctest: dist.data_parallel): one step of a trial split
-// over 2 ranks gives the same parameters as one step on 1 rank with the same global batch. On a
-// BatchNorm-free network, since BN's batch statistics are per rank by design (docs/data-parallel.md).
-// The split (dist::shard), the loss scaling and the fused reduction are the trainer's own.
+// Data parallelism under mpiexec -n 2 (ctest: dist.data_parallel): one SGD step of a small
+// BatchNorm-free network split over 2 ranks gives the same parameters as one step on 1 rank with
+// the same global batch: the split (dist::shard), the loss scaling and the fused reduction, each
+// alone, with SGD, which unlike Adam shows a wrongly scaled gradient. The trainer's own path (the
+// AE-CNN with synchronised BatchNorm, Adam and L2) is tests/dist/trainer_parallel_test.cpp.
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <torch/torch.h>

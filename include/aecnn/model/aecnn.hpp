@@ -7,6 +7,7 @@
 //   Dense(256) relu -> BN -> Dropout(fc) -> Dense(10)             (logits; softmax is in the loss)
 #include <torch/torch.h>
 
+#include <functional>
 #include <vector>
 
 #include "aecnn/sweep/trial_config.hpp"
@@ -21,19 +22,37 @@ struct AecnnOptions {
   TORCH_ARG(double, fc_dropout) = 0.5;     ///< after Dense(256)
 };
 
+/// The ranks that train one data-parallel trial, as a BatchNorm layer sees them: how many, and an
+/// element-wise sum of a tensor over all of them, in place (every rank gets the sum). The model
+/// knows nothing of MPI: the trainer fills this in from the trial's communicator.
+struct RankGroup {
+  int size = 1;
+  std::function<void(torch::Tensor&)> sum;
+};
+
 /// Keras BatchNormalization(momentum=0.99, epsilon=1e-3). With `biased_running_var` the running
 /// variance is updated with the biased batch variance, as Keras 3 does; LibTorch's kernel uses the
 /// unbiased one, which matters only where a batch holds few values per feature (after Dense(256):
 /// factor 64/63 at batch 64; after a conv it is B*H*W/(B*H*W-1) < 1.0004, so the fused kernel is kept).
+///
+/// In a data-parallel trial (synchronize() with a group of k > 1 ranks) training normalises with
+/// the statistics of the whole global batch, summed over the ranks (a synchronised BatchNorm), so
+/// that k ranks train the model one rank would: the same outputs, gradients and running
+/// statistics, up to rounding. Every rank must then run every training forward pass (an empty
+/// slice included), as each holds a collective.
 class KerasBatchNormImpl : public torch::nn::Module {
  public:
   KerasBatchNormImpl(int64_t features, bool biased_running_var);
   torch::Tensor forward(const torch::Tensor& x);
+  void synchronize(RankGroup group) { group_ = std::move(group); }
 
   torch::Tensor weight, bias, running_mean, running_var;
 
  private:
+  torch::Tensor synchronized_forward(const torch::Tensor& x);
+
   bool biased_running_var_;
+  RankGroup group_;
 };
 TORCH_MODULE(KerasBatchNorm);
 
@@ -62,6 +81,9 @@ class AecnnImpl : public torch::nn::Module {
   torch::Tensor forward(torch::Tensor x);
   /// The conv and dense kernels (no biases, no BN), on which Keras' l2() acts.
   std::vector<torch::Tensor> kernels() const;
+  /// Makes every BatchNorm layer normalise with the statistics of the whole global batch of a
+  /// data-parallel trial (KerasBatchNormImpl).
+  void synchronize_batch_norm(const RankGroup& group);
   const AecnnOptions& options() const noexcept { return options_; }
 
  private:

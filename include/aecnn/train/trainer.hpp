@@ -59,10 +59,13 @@ class Trainer {
   /// data-parallel (docs/data-parallel.md): the leader's initial weights are broadcast; each
   /// global batch of `batch_size` images is split into k contiguous slices; the gradients are
   /// summed with one fused all-reduce per step, weighted so the sum is the global batch's exact
-  /// gradient; BatchNorm uses each rank's own batch statistics (as PyTorch DDP) and the running
-  /// statistics are averaged before every evaluation; evaluations are sharded and summed. Every
-  /// rank returns the same history and metrics. An exception on one rank fails the trial on all
-  /// (PeerFailed on the others) without leaving any rank in a collective.
+  /// gradient; BatchNorm normalises with the statistics of the whole global batch, summed over
+  /// the ranks (synchronised), so the trial trains the model one rank would, up to rounding, and
+  /// every rank keeps the same running statistics; evaluations are sharded and summed. Every rank
+  /// returns the same history and metrics. An exception on one rank outside its forward pass
+  /// fails the trial on all (PeerFailed on the others) without leaving any rank in a collective;
+  /// one inside it leaves the others in a BatchNorm collective, which the scheduler's
+  /// worker_timeout ends.
   TrialResult run(const sweep::TrialConfig& config, const TrialHooks& hooks = {},
                   dist::Communicator* comm = nullptr);
 
