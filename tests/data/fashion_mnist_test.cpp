@@ -11,7 +11,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// Test vectors from keras-parity.md, checked there against numpy.
+// Test vectors from numpy, whose RandomState(42).permutation sklearn's train_test_split(
+// random_state=42) draws: python3 -c "import numpy; p = numpy.random.RandomState(42).permutation(60000);
+// print(numpy.random.RandomState(42).permutation(10), p[:8], p[10000:10008])"
 TEST(NumpyPermutation, MatchesRandomState42Of10) {
   EXPECT_THAT(numpy_permutation(10, 42), ElementsAre(8, 1, 5, 0, 7, 2, 9, 4, 3, 6));
 }

@@ -14,7 +14,7 @@ struct KerasCount {
 
 void PrintTo(const KerasCount& count, std::ostream* out) { *out << sweep::to_string(count.attention); }
 
-// The counts Keras prints for the notebook's model (keras-parity.md).
+// The counts Keras prints for the notebook's model (its model.summary()).
 class ParamCountTest : public ::testing::TestWithParam<KerasCount> {};
 
 TEST_P(ParamCountTest, MatchesKeras) {

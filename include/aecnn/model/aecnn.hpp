@@ -1,5 +1,5 @@
 #pragma once
-// The attention-enhanced CNN of the seed study, built to match Keras 3 (keras-parity.md):
+// The attention-enhanced CNN of the seed study, built to match Keras 3 (docs/study.md):
 //   Conv3x3(32) relu -> BN -> Conv3x3(32) relu -> MaxPool2
 //   Conv3x3(64) relu -> BN -> Conv3x3(64) relu -> MaxPool2      (64 maps of 7x7)
 //   [channel attention] [spatial attention]                       (per variant)

@@ -1,8 +1,8 @@
 #pragma once
 // Keras 3 EarlyStopping(monitor="val_loss", patience=P, restore_best_weights=True), as a pure
-// state machine (keras/src/callbacks/early_stopping.py): an improvement is a strictly lower
-// value; training stops once `patience` epochs pass without one; the best weights are restored
-// at the end of training EVEN IF it never stopped early.
+// state machine (Keras 3 source: keras/src/callbacks/early_stopping.py in the Keras repository):
+// an improvement is a strictly lower value; training stops once `patience` epochs pass without
+// one; the best weights are restored at the end of training EVEN IF it never stopped early.
 #include <limits>
 
 namespace aecnn::train {
