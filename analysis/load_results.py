@@ -10,6 +10,8 @@ The figure: validation accuracy per epoch of each experiment's settings (mean ov
 min-max band), the counterpart of aecnn-analyze's <experiment>-curves_accuracy figure.
 Uses Debian's python3-h5py, python3-pandas and python3-matplotlib.
 """
+import fcntl
+import os
 import sys
 
 import h5py
@@ -22,8 +24,26 @@ import pandas as pd
 HISTORY = ["epoch", "lr", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds", "train_seconds"]
 
 
+def writer_running(journal):
+    """True while a sweep writes the file: its journal is then its commit in progress (the sweep
+    holds an exclusive lock on the results file for its whole run)."""
+    try:
+        with open(journal[: -len(".journal")], "rb") as results:
+            fcntl.flock(results, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(results, fcntl.LOCK_UN)
+            return False
+    except BlockingIOError:
+        return True
+
+
 def load(path):
     trials, history = [], []
+    # A writer killed in the middle of a commit leaves its undo journal beside the file, which
+    # may be half written until an aecnn tool rolls it back (docs/results-format.md).
+    journal = path + ".journal"
+    if os.path.exists(journal) and os.path.getsize(journal) > 0 and not writer_running(journal):
+        raise SystemExit(f"{path}: a commit was left unfinished ({journal}); run `aecnn-analyze {path}` "
+                         "once (it rolls the file back to its last complete commit), then load it again")
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != "aecnn-sweep results":
             raise SystemExit(f"{path}: not an aecnn-sweep results file")

@@ -54,6 +54,11 @@ for ((n = offset; n <= points; n += step)); do
     [ ! -s "$r.journal" ] || [ -e "$r" ] || fail "point $n: a journal without its file"
   else
     if h5dump -H "$r" > /dev/null 2>&1; then raw_ok=$((raw_ok + 1)); state="raw file opens"; else state="raw file torn"; fi
+    if [ -s "$r.journal" ]; then  # h5py users are sent to an aecnn tool first
+      ! /usr/bin/python3 "$src/analysis/load_results.py" "$r" > "$work/py.log" 2>&1 ||
+        fail "point $n ($what): load_results.py read a file with an unfinished commit"
+      expect_line "$work/py.log" "a commit was left unfinished .*run .aecnn-analyze" "point $n: load_results.py"
+    fi
     analyzed=0
     "$build/aecnn-analyze" "$r" > "$work/analyze.log" 2> "$work/analyze.err" && analyzed=1
     if grep -q "rolled back" "$work/analyze.err"; then rolled_back=$((rolled_back + 1)); state="$state, rolled back"; fi
