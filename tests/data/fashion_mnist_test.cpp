@@ -50,13 +50,18 @@ TEST(FashionMnist, MissingFolderSaysHowToFetch) {
   }
 }
 
-TEST(FashionMnist, ImageAndLabelCountsMustAgree) {
-  aecnn::testing::TempDir dir;
+// A data folder of one training image (with `train_labels`) and one test image.
+void write_one_image_folder(const aecnn::testing::TempDir& dir, const std::vector<std::uint8_t>& train_labels) {
   const std::vector<std::uint8_t> image(28 * 28);
   write_idx(dir.file(kFashionMnistFiles[0]), kImageMagic, {1, 28, 28}, image);
-  write_idx(dir.file(kFashionMnistFiles[1]), kLabelMagic, {2}, {0, 1});
+  write_idx(dir.file(kFashionMnistFiles[1]), kLabelMagic, {static_cast<std::int32_t>(train_labels.size())}, train_labels);
   write_idx(dir.file(kFashionMnistFiles[2]), kImageMagic, {1, 28, 28}, image);
   write_idx(dir.file(kFashionMnistFiles[3]), kLabelMagic, {1}, {0});
+}
+
+TEST(FashionMnist, ImageAndLabelCountsMustAgree) {
+  aecnn::testing::TempDir dir;
+  write_one_image_folder(dir, {0, 1});
   try {
     load_fashion_mnist(dir.path());
     FAIL() << "no error";
@@ -73,11 +78,7 @@ TEST(FashionMnist, CheckCountsTheSubsetsImages) {
 
 TEST(FashionMnist, CheckRefusesATrainingFileTooSmallToSplit) {
   aecnn::testing::TempDir dir;
-  const std::vector<std::uint8_t> image(28 * 28);
-  write_idx(dir.file(kFashionMnistFiles[0]), kImageMagic, {1, 28, 28}, image);
-  write_idx(dir.file(kFashionMnistFiles[1]), kLabelMagic, {1}, {3});
-  write_idx(dir.file(kFashionMnistFiles[2]), kImageMagic, {1, 28, 28}, image);
-  write_idx(dir.file(kFashionMnistFiles[3]), kLabelMagic, {1}, {0});
+  write_one_image_folder(dir, {3});
   try {
     check_fashion_mnist(dir.path());
     FAIL() << "no error";

@@ -129,13 +129,3 @@ INSTANTIATE_TEST_SUITE_P(Steps, TrainerDataParallel, ::testing::Values(1, 3));
 
 }  // namespace
 }  // namespace aecnn::train
-
-int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  const int failed = RUN_ALL_TESTS();
-  int any_failed = 0;
-  MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  MPI_Finalize();
-  return any_failed;
-}

@@ -16,9 +16,9 @@
 #include "../../src/store/undo_journal.hpp"
 #include "../support/error_message.hpp"
 #include "../support/temp_dir.hpp"
+#include "store_support.hpp"
 #include "aecnn/store/reader.hpp"
 #include "aecnn/store/writer.hpp"
-#include "aecnn/sweep/expand.hpp"
 
 namespace aecnn::store {
 namespace {
@@ -132,11 +132,7 @@ TEST(UndoJournal, AJournalWithoutItsFileIsStale) {
   EXPECT_FALSE(std::filesystem::exists(journal::journal_path(path)));
 }
 
-struct Sweep {
-  sweep::SweepSpec spec = sweep::parse_sweep("name='j'\ndata_dir='d'\n[grid]\nseed=[0,1,2]\n", "j.toml");
-  std::vector<sweep::TrialSpec> trials = sweep::expand(spec);
-  SweepInfo info{spec.name, sweep::sweep_hash(spec, trials), spec.file, spec.text, "d"};
-};
+using Sweep = testing::ThreeTrialSweep;
 
 TEST(JournaledDriver, AClosedWriterLeavesNoJournalAndAPlainHdf5File) {
   aecnn::testing::TempDir dir;
@@ -152,7 +148,7 @@ TEST(JournaledDriver, AClosedWriterLeavesNoJournalAndAPlainHdf5File) {
   // The default driver reads it: nothing of ours is needed to open the file.
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   ASSERT_GE(file, 0);
-  EXPECT_GT(H5Lexists(file, "/trials/j-0000", H5P_DEFAULT), 0);
+  EXPECT_GT(H5Lexists(file, "/trials/r-0000", H5P_DEFAULT), 0);
   H5Fclose(file);
 }
 
@@ -215,7 +211,7 @@ TEST(JournaledDriver, AReaderThatMayNotRollBackSeesTheLastCompleteCommit) {
   ASSERT_EQ(flock(writer, LOCK_EX), 0);  // as if a writer were still committing
   const auto results = read_results(t.path);
   ASSERT_EQ(results.trials.size(), 1u);  // the first commit's one trial, read through the journal
-  EXPECT_EQ(results.trials[0].id, "j-0000");
+  EXPECT_EQ(results.trials[0].id, "r-0000");
   EXPECT_EQ(contents(t.path), torn);  // and nothing written
   close(writer);
 }

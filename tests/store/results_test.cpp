@@ -7,6 +7,7 @@
 
 #include "../support/error_message.hpp"
 #include "../support/temp_dir.hpp"
+#include "store_support.hpp"
 #include "aecnn/store/reader.hpp"
 #include "aecnn/store/writer.hpp"
 #include "aecnn/sweep/expand.hpp"
@@ -16,11 +17,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Fixture {
-  sweep::SweepSpec spec = sweep::parse_sweep("name='r'\ndata_dir='d'\n[grid]\nseed=[0,1,2]\n", "r.toml");
-  std::vector<sweep::TrialSpec> trials = sweep::expand(spec);
-  SweepInfo info{spec.name, sweep::sweep_hash(spec, trials), spec.file, spec.text, "d"};
-};
+using Fixture = testing::ThreeTrialSweep;
 
 train::EpochRecord row(int epoch) {
   return {epoch, 1e-3 / epoch, 1.0 / epoch, 0.5 + 0.01 * epoch, 2.0 / epoch, 0.4 + 0.02 * epoch, 10.0 + epoch};
