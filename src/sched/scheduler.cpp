@@ -155,6 +155,17 @@ std::string join(const std::vector<int>& ranks) {
   return text;
 }
 
+// Receives and drops the waiting message `status` describes, whatever its type and size.
+void discard_message(const mpi::communicator& world, const mpi::status& status) {
+  MPI_Status probed;
+  int bytes = 0;
+  MPI_Probe(status.source(), status.tag(), static_cast<MPI_Comm>(world), &probed);
+  MPI_Get_count(&probed, MPI_BYTE, &bytes);
+  std::vector<char> ignored(static_cast<std::size_t>(std::max(bytes, 1)));
+  MPI_Recv(ignored.data(), bytes, MPI_BYTE, status.source(), status.tag(), static_cast<MPI_Comm>(world),
+           MPI_STATUS_IGNORE);
+}
+
 // How often the leader of a trial says it is alive: often enough that a few heartbeats fit in
 // the timeout, rarely enough to cost nothing.
 double heartbeat_seconds(double timeout_seconds) { return std::clamp(timeout_seconds / 5, 0.2, 30.0); }
@@ -282,13 +293,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
     }
     const int source = status->source();
     if (lost_ranks.count(source)) {  // too late: its trial is recorded, the sweep is ending
-      std::vector<char> ignored;
-      MPI_Status raw;
-      int bytes = 0;
-      MPI_Probe(source, status->tag(), static_cast<MPI_Comm>(world), &raw);
-      MPI_Get_count(&raw, MPI_BYTE, &bytes);
-      ignored.resize(static_cast<std::size_t>(std::max(bytes, 1)));
-      MPI_Recv(ignored.data(), bytes, MPI_BYTE, source, status->tag(), static_cast<MPI_Comm>(world), MPI_STATUS_IGNORE);
+      discard_message(world, *status);
       continue;
     }
     auto heard = [&](int trial) {
