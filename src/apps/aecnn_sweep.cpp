@@ -114,6 +114,10 @@ std::string overrides_text(const Options& options) {
 // --new-file: the old file is kept beside the new one, never deleted.
 void move_aside(const std::string& path) {
   if (!std::filesystem::exists(path)) return;
+  // Its journal stays behind with its name: roll back what a killed writer left unfinished first,
+  // so that the file moved aside is whole and no journal is left for the new file to misread.
+  const std::string repaired = store::recover_results(path);
+  if (!repaired.empty()) std::printf("aecnn-sweep: %s\n", repaired.c_str());
   char stamp[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", std::localtime(&now));

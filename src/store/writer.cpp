@@ -61,7 +61,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
                     "): another sweep writing it, or a damaged file; choose another path (-o)");
     impl_->file = h5::Id(id, H5Fclose, path);
     h5::bound_metadata_cache(id, path);
-  const hid_t root = impl_->file.get();
+    const hid_t root = impl_->file.get();
     if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format", path) != kFormatName)
       throw H5Error(path + ": exists but is not an aecnn-sweep results file; choose another path (-o)");
     const auto version = h5::read_int_attr(root, "format_version", path);
