@@ -145,7 +145,7 @@ herr_t commit(File& f) {
     undo.ranges.push_back(std::move(range));
   }
   const std::vector<unsigned char> bytes = journal::encode(undo);
-  if (!journal::write_fully(f.journal_fd, bytes.data(), bytes.size(), 0) || fsync(f.journal_fd) != 0)
+  if (!journal::write_fully(f.journal_fd, bytes.data(), bytes.size(), 0) || fdatasync(f.journal_fd) != 0)
     return fail(with_errno(journal::journal_path(f.path) + ": cannot write the journal"));
 
   // 2. Change the file, in runs of consecutive pages.
@@ -156,11 +156,13 @@ herr_t commit(File& f) {
   if (fstat(f.fd, &info) != 0) return fail(with_errno(f.path + ": cannot stat"));
   if (static_cast<std::uint64_t>(info.st_size) != f.length && ftruncate(f.fd, static_cast<off_t>(f.length)) != 0)
     return fail(with_errno(f.path + ": cannot set the length"));
-  if (fsync(f.fd) != 0) return fail(with_errno(f.path + ": cannot sync"));
+  if (fdatasync(f.fd) != 0) return fail(with_errno(f.path + ": cannot sync"));
 
-  // 3. The commit is complete: the journal goes empty (an empty journal undoes nothing).
-  if (ftruncate(f.journal_fd, 0) != 0 || fsync(f.journal_fd) != 0)
-    return fail(with_errno(journal::journal_path(f.path) + ": cannot empty the journal"));
+  // 3. The commit is complete: the journal is retired (a retired journal undoes nothing). Its
+  // size stays, so the sync need not touch the file's metadata.
+  const auto& mark = journal::retired_mark();
+  if (!journal::write_fully(f.journal_fd, mark.data(), mark.size(), 0) || fdatasync(f.journal_fd) != 0)
+    return fail(with_errno(journal::journal_path(f.path) + ": cannot retire the journal"));
   f.committed_length = f.readable_length = f.length;
   f.pages.clear();
   return 0;
@@ -258,11 +260,12 @@ herr_t driver_close(H5FD_t* file) {
   File* f = as_file(file);
   herr_t result = 0;
   if (f->journal_fd >= 0) {
-    struct stat info {};
-    const bool empty = fstat(f->journal_fd, &info) == 0 && info.st_size == 0;
+    std::vector<unsigned char> start(8);
+    const ssize_t got = journal::read_fully(f->journal_fd, start.data(), start.size(), 0);
+    start.resize(got < 0 ? 0 : static_cast<std::size_t>(got));
     ::close(f->journal_fd);
-    // Empty when the last commit completed: nothing to keep. After a failed one it may be needed.
-    if (empty) ::unlink(journal::journal_path(f->path).c_str());
+    // Retired when the last commit completed: nothing to keep. After a failed one it may be needed.
+    if (journal::retired(start)) ::unlink(journal::journal_path(f->path).c_str());
   }
   if (::close(f->fd) != 0) result = fail(with_errno(f->path + ": cannot close"));
   delete f;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -16,7 +17,7 @@ namespace {
 
 constexpr char kMagic[8] = {'A', 'E', 'C', 'N', 'N', '-', 'J', '1'};
 constexpr char kEndMagic[8] = {'C', 'O', 'M', 'M', 'I', 'T', 'T', 'D'};
-constexpr std::size_t kHeaderBytes = 8 + 8 + 4;
+constexpr std::size_t kHeaderBytes = 8 + 8 + 8 + 4;
 constexpr std::size_t kTrailerBytes = 4 + 8;
 
 template <typename T>
@@ -83,8 +84,18 @@ std::string system_error(const std::string& what) { return what + " (" + std::st
 
 std::string journal_path(const std::string& path) { return path + ".journal"; }
 
+const std::array<unsigned char, 8>& retired_mark() {
+  static const std::array<unsigned char, 8> mark{};  // zeros over the magic
+  return mark;
+}
+
+bool retired(const std::vector<unsigned char>& bytes) {
+  return bytes.empty() || (bytes.size() >= 8 && std::memcmp(bytes.data(), retired_mark().data(), 8) == 0);
+}
+
 std::vector<unsigned char> encode(const UndoRecord& record) {
   std::vector<unsigned char> out(kMagic, kMagic + 8);
+  put<std::uint64_t>(out, 0);  // the record's own length, filled in below
   put<std::uint64_t>(out, record.original_length);
   put<std::uint32_t>(out, static_cast<std::uint32_t>(record.ranges.size()));
   for (const auto& range : record.ranges) {
@@ -92,6 +103,8 @@ std::vector<unsigned char> encode(const UndoRecord& record) {
     put<std::uint32_t>(out, static_cast<std::uint32_t>(range.bytes.size()));
     out.insert(out.end(), range.bytes.begin(), range.bytes.end());
   }
+  const std::uint64_t length = out.size() + kTrailerBytes;
+  std::memcpy(out.data() + 8, &length, sizeof length);
   put<std::uint32_t>(out, crc_of(out.data(), out.size()));
   out.insert(out.end(), kEndMagic, kEndMagic + 8);
   return out;
@@ -100,13 +113,18 @@ std::vector<unsigned char> encode(const UndoRecord& record) {
 std::optional<UndoRecord> decode(const std::vector<unsigned char>& bytes) {
   if (bytes.size() < kHeaderBytes + kTrailerBytes) return std::nullopt;
   if (std::memcmp(bytes.data(), kMagic, 8) != 0) return std::nullopt;
-  const std::size_t body = bytes.size() - kTrailerBytes;
+  // The record may be followed by the tail of a longer earlier one: the journal file is reused,
+  // not truncated, between commits.
+  std::uint64_t length = 0;
+  std::memcpy(&length, bytes.data() + 8, sizeof length);
+  if (length < kHeaderBytes + kTrailerBytes || length > bytes.size()) return std::nullopt;
+  const std::size_t body = static_cast<std::size_t>(length) - kTrailerBytes;
   if (std::memcmp(bytes.data() + body + 4, kEndMagic, 8) != 0) return std::nullopt;
   std::uint32_t crc = 0;
   std::memcpy(&crc, bytes.data() + body, 4);
   if (crc != crc_of(bytes.data(), body)) return std::nullopt;
   UndoRecord record;
-  std::size_t at = 8;
+  std::size_t at = 16;
   std::uint32_t count = 0;
   if (!take(bytes, at, body, record.original_length) || !take(bytes, at, body, count)) return std::nullopt;
   for (std::uint32_t i = 0; i < count; ++i) {
@@ -169,10 +187,10 @@ Recovery recover(const std::string& path) {
   }
   if (!lock_exclusive(file.get())) return Recovery::kWriterActive;
   if (!record) {
-    // Empty (between commits of a writer that was killed) or cut short while being written
-    // (the file was not touched yet): either way the file holds its last complete commit.
+    // Empty or retired (a writer killed between commits), or cut short while being written (the
+    // file was not touched yet): either way the file holds its last complete commit.
     ::unlink(jpath.c_str());
-    return bytes.empty() ? Recovery::kClean : Recovery::kDiscarded;
+    return retired(bytes) ? Recovery::kClean : Recovery::kDiscarded;
   }
   for (const auto& range : record->ranges)
     if (!write_fully(file.get(), range.bytes.data(), range.bytes.size(), range.offset))

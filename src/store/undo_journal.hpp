@@ -4,19 +4,24 @@
 //
 // A commit changes the file in place. Before the first byte of the file changes, the bytes the
 // commit will overwrite (and the file's length) are written to "<file>.journal" and synced; then
-// the file is changed and synced; then the journal is emptied and synced. So at every moment one
-// of three things holds, and recover() turns each into the last complete commit:
-//   - the journal is empty, absent, or incomplete (its checksum fails): the file was not touched
-//     since the last complete commit; the journal is removed;
+// the file is changed and synced; then the journal is retired (zeros over its first 8 bytes)
+// and synced. So at every moment one of three things holds, and recover() turns each into the
+// last complete commit:
+//   - the journal is absent, empty, retired or incomplete (its checksum fails): the file was not
+//     touched since the last complete commit; the journal is removed;
 //   - the journal is complete: the file may be half changed; the saved bytes are written back
 //     and the file cut to its old length -- the commit never happened.
 // A write cut short anywhere (a kill, a power loss between two writes) falls into one of these.
 //
 // Layout (little-endian, as written by the machine that commits):
-//   "AECNN-J1"  u64 original length  u32 record count  { u64 offset  u32 size  bytes }*
-//   u32 CRC-32 of everything before it  "COMMITTD"
+//   "AECNN-J1"  u64 this record's length  u64 original length  u32 range count
+//   { u64 offset  u32 size  bytes }*  u32 CRC-32 of everything before it  "COMMITTD"
+// The journal file is written from its start at every commit and never shortened (a shorter
+// record leaves an earlier one's tail after it, which its length field ignores): a sync that
+// need not change the file's size costs less.
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,6 +43,11 @@ struct UndoRecord {
   std::uint64_t original_length = 0;
   std::vector<SavedRange> ranges;
 };
+
+/// What retiring a journal writes over its start: its 8 bytes of magic, zeroed.
+const std::array<unsigned char, 8>& retired_mark();
+/// True for a journal that holds no record: empty, or retired.
+bool retired(const std::vector<unsigned char>& bytes);
 
 /// The journal's bytes for `record`.
 std::vector<unsigned char> encode(const UndoRecord& record);

@@ -67,6 +67,34 @@ TEST(UndoJournal, EveryCutAndEveryFlippedByteMakesAJournalIncomplete) {
   }
 }
 
+// The journal file is reused: a shorter record leaves the tail of a longer earlier one behind it.
+TEST(UndoJournal, ARecordFollowedByAnEarlierOnesTailIsItself) {
+  const HalfDoneCommit c;
+  journal::UndoRecord small{5, {{0, bytes_of("abc")}}};
+  auto bytes = journal::encode(small);
+  const auto longer = journal::encode(c.undo);
+  bytes.insert(bytes.end(), longer.begin() + static_cast<std::ptrdiff_t>(bytes.size()), longer.end());
+  const auto decoded = journal::decode(bytes);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->original_length, 5u);
+  ASSERT_EQ(decoded->ranges.size(), 1u);
+  EXPECT_EQ(decoded->ranges[0].bytes, bytes_of("abc"));
+}
+
+TEST(UndoJournal, ARetiredJournalUndoesNothing) {
+  aecnn::testing::TempDir dir;
+  const auto path = dir.write("r.h5", "as committed");
+  auto bytes = journal::encode(HalfDoneCommit().undo);
+  std::copy(journal::retired_mark().begin(), journal::retired_mark().end(), bytes.begin());
+  EXPECT_TRUE(journal::retired(bytes));
+  EXPECT_FALSE(journal::decode(bytes));
+  std::ofstream(journal::journal_path(path), std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  EXPECT_EQ(journal::recover(path), journal::Recovery::kClean);
+  EXPECT_EQ(contents(path), "as committed");
+  EXPECT_FALSE(std::filesystem::exists(journal::journal_path(path)));
+}
+
 TEST(UndoJournal, NoJournalIsClean) {
   aecnn::testing::TempDir dir;
   const auto path = dir.write("r.h5", "data");
@@ -141,8 +169,8 @@ TEST(JournaledDriver, AClosedWriterLeavesNoJournalAndAPlainHdf5File) {
   {
     ResultsWriter writer(path, s.info);
     writer.begin_trial(s.trials[0], {1});
-    EXPECT_TRUE(std::filesystem::exists(journal::journal_path(path)));  // open, empty, for the session
-    EXPECT_EQ(std::filesystem::file_size(journal::journal_path(path)), 0u);
+    // There for the session, retired between commits.
+    EXPECT_TRUE(journal::retired(bytes_of(contents(journal::journal_path(path)))));
   }
   EXPECT_FALSE(std::filesystem::exists(journal::journal_path(path)));
   // The default driver reads it: nothing of ours is needed to open the file.
