@@ -11,7 +11,6 @@ min-max band), the counterpart of aecnn-analyze's <experiment>-curves_accuracy f
 Uses Debian's python3-h5py, python3-pandas and python3-matplotlib.
 """
 import fcntl
-import os
 import sys
 
 import h5py
@@ -36,12 +35,22 @@ def writer_running(journal):
         return True
 
 
+def holds_a_record(journal):
+    """True when the journal holds a commit's undo record; a retired one starts with 8 zero bytes,
+    and one between commits is empty or retired (docs/results-format.md)."""
+    try:
+        with open(journal, "rb") as f:
+            return f.read(8) == b"AECNN-J1"
+    except FileNotFoundError:
+        return False
+
+
 def load(path):
     trials, history = [], []
     # A writer killed in the middle of a commit leaves its undo journal beside the file, which
     # may be half written until an aecnn tool rolls it back (docs/results-format.md).
     journal = path + ".journal"
-    if os.path.exists(journal) and os.path.getsize(journal) > 0 and not writer_running(journal):
+    if holds_a_record(journal) and not writer_running(journal):
         raise SystemExit(f"{path}: a commit was left unfinished ({journal}); run `aecnn-analyze {path}` "
                          "once (it rolls the file back to its last complete commit), then load it again")
     with h5py.File(path, "r") as f:
@@ -73,10 +82,16 @@ def main():
     path = sys.argv[1]
     out = sys.argv[2] if len(sys.argv) > 2 else "validation.png"
     trials, history = load(path)
+    if trials.empty:  # a sweep stopped before its first trial started
+        print("0 trials")
+        return
     trials["setting"] = trials.apply(setting_of, axis=1)
     done = trials[trials["status"] == "done"]
     print(f"{len(trials)} trials, {len(done)} done")
-    print(done.groupby(["experiment", "setting"])["test_accuracy"].agg(["count", "mean", "std"]).to_string())
+    if not done.empty:
+        print(done.groupby(["experiment", "setting"])["test_accuracy"].agg(["count", "mean", "std"]).to_string())
+    if history.empty:
+        return
 
     experiments = list(dict.fromkeys(trials["experiment"]))
     figure, axes = plt.subplots(1, len(experiments), figsize=(6 * len(experiments), 4), squeeze=False)
