@@ -165,11 +165,10 @@ torch::Tensor AecnnImpl::forward(torch::Tensor x) {
   return fc2_(x);
 }
 
-std::vector<torch::Tensor> AecnnImpl::kernels() const {
-  std::vector<torch::Tensor> weights;
-  for (const auto& item : named_parameters(/*recurse=*/true))
-    if (item.value().dim() >= 2) weights.push_back(item.value());  // conv/dense kernels; BN and biases are 1-D
-  return weights;
+std::vector<torch::Tensor> AecnnImpl::regularized_kernels() const {
+  // Named one by one: the notebook builds the attention blocks without a kernel_regularizer, so
+  // their Dense and Conv kernels, although of rank >= 2 like these, are left out.
+  return {conv1_->weight, conv2_->weight, conv3_->weight, conv4_->weight, conv5_->weight, fc1_->weight, fc2_->weight};
 }
 
 void AecnnImpl::synchronize_batch_norm(const RankGroup& group) {
@@ -178,7 +177,7 @@ void AecnnImpl::synchronize_batch_norm(const RankGroup& group) {
 
 torch::Tensor l2_penalty(const AecnnImpl& model, double factor) {
   auto penalty = torch::zeros({});
-  for (const auto& kernel : model.kernels()) penalty = penalty + kernel.pow(2).sum();
+  for (const auto& kernel : model.regularized_kernels()) penalty = penalty + kernel.pow(2).sum();
   return penalty * factor;
 }
 

@@ -37,32 +37,34 @@ TEST(Aecnn, MapsImagesToTenLogits) {
   EXPECT_EQ(net->forward(torch::rand({3, 1, 28, 28})).sizes(), (std::vector<int64_t>{3, 10}));
 }
 
-TEST(Aecnn, KernelsAreConvAndDenseWeightsOnly) {
+TEST(Aecnn, RegularizedKernelsAreTheSevenTheNotebookNames) {
   Aecnn net(AecnnOptions().attention(Attention::kBoth));
   int64_t numel = 0;
-  for (const auto& k : net->kernels()) numel += k.numel();
-  // 5 convs 3x3 (288+9216+18432+36864+73728) + dense 32768+2560 + channel 256+256 + spatial 98
-  EXPECT_EQ(net->kernels().size(), 10u);
-  EXPECT_EQ(numel, 288 + 9216 + 18432 + 36864 + 73728 + 32768 + 2560 + 256 + 256 + 98);
+  for (const auto& k : net->regularized_kernels()) numel += k.numel();
+  // 5 convs 3x3 (288+9216+18432+36864+73728) + Dense(256) 32768 + Dense(10) 2560; the attention
+  // kernels (256 + 256 + 98 = 610 weights) are not regularized in the notebook.
+  EXPECT_EQ(net->regularized_kernels().size(), 7u);
+  EXPECT_EQ(numel, 288 + 9216 + 18432 + 36864 + 73728 + 32768 + 2560);
 }
 
-TEST(L2Penalty, IsFactorTimesSumOfSquaresOverKernelsOnly) {
+TEST(L2Penalty, IsFactorTimesSumOfSquaresOverTheSevenKernelsOnly) {
   torch::manual_seed(3);
   Aecnn net(AecnnOptions().attention(Attention::kBoth));
-  // Written out by name, independently of kernels(): every conv and dense weight, nothing else.
-  const char* kernel_names[] = {"conv1.weight", "conv2.weight", "conv3.weight", "conv4.weight", "conv5.weight",
-                                "fc1.weight", "fc2.weight", "channel_attention.squeeze.weight",
-                                "channel_attention.excite.weight", "spatial_attention.conv.weight"};
+  // Written out by name, independently of regularized_kernels().
+  const char* kernel_names[] = {"conv1.weight", "conv2.weight", "conv3.weight", "conv4.weight",
+                                "conv5.weight", "fc1.weight",   "fc2.weight"};
   auto params = net->named_parameters();
   double expected = 0;
   for (const char* name : kernel_names) expected += params[name].pow(2).sum().item<double>();
-  // Make biases and BN parameters non-zero: they must not count.
+  // Make biases, BN parameters and the attention blocks' kernels large: they must not count.
   {
     torch::NoGradGuard no_grad;
     for (auto& item : params)
-      if (item.key().find("bias") != std::string::npos || item.key().rfind("bn", 0) == 0) item.value().fill_(5.0);
+      if (item.key().find("bias") != std::string::npos || item.key().rfind("bn", 0) == 0 ||
+          item.key().find("attention") != std::string::npos)
+        item.value().fill_(5.0);
   }
-  // float32 sums: relative 1e-6. A counted bias or BN value would add 1e-4 * 25 each, far more.
+  // float32 sums: relative 1e-6. A counted bias, BN or attention value would add 1e-4 * 25 each.
   EXPECT_NEAR(l2_penalty(*net, 1e-4).item<double>(), 1e-4 * expected, 1e-6 * 1e-4 * expected);
 }
 

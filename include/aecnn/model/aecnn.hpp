@@ -79,8 +79,9 @@ class AecnnImpl : public torch::nn::Module {
   explicit AecnnImpl(const AecnnOptions& options = {});
   /// x: [N, 1, 28, 28] floats in [0, 1]; returns [N, 10] logits.
   torch::Tensor forward(torch::Tensor x);
-  /// The conv and dense kernels (no biases, no BN), on which Keras' l2() acts.
-  std::vector<torch::Tensor> kernels() const;
+  /// The kernels the notebook gives kernel_regularizer=l2(): conv1-conv5, Dense(256) and Dense(10).
+  /// Not the attention blocks' kernels, nor any bias or BN parameter.
+  std::vector<torch::Tensor> regularized_kernels() const;
   /// Makes every BatchNorm layer normalise with the statistics of the whole global batch of a
   /// data-parallel trial (KerasBatchNormImpl).
   void synchronize_batch_norm(const RankGroup& group);
@@ -97,8 +98,8 @@ class AecnnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Aecnn);
 
-/// Keras' l2(factor) kernel_regularizer summed over the model: factor * sum(w^2) over every conv
-/// and dense kernel (no 0.5; no biases, no BN). Keras adds it to loss AND val_loss.
+/// Keras' l2(factor) kernel_regularizer summed over the model: factor * sum(w^2) over the
+/// regularized_kernels() (no 0.5). Keras adds it to loss AND val_loss.
 torch::Tensor l2_penalty(const AecnnImpl& model, double factor);
 
 /// Every parameter and buffer (BN moving statistics too), copied: what Keras' get_weights()
