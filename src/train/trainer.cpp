@@ -14,6 +14,7 @@
 #include "aecnn/model/aecnn.hpp"
 #include "aecnn/train/device.hpp"
 #include "aecnn/train/early_stopping.hpp"
+#include "aecnn/train/keras_adam.hpp"
 #include "aecnn/train/memory.hpp"
 #include "aecnn/train/metrics.hpp"
 #include "aecnn/train/schedule.hpp"
@@ -181,22 +182,6 @@ std::vector<torch::Tensor> from_named_arrays(const model::AecnnImpl& net, const 
   return weights;
 }
 
-std::vector<uint8_t> save_optimizer(torch::optim::Optimizer& optimizer) {
-  torch::serialize::OutputArchive archive;
-  optimizer.save(archive);
-  std::ostringstream out;
-  archive.save_to(out);
-  const std::string bytes = out.str();
-  return {bytes.begin(), bytes.end()};
-}
-
-void load_optimizer(torch::optim::Optimizer& optimizer, const std::vector<uint8_t>& bytes, torch::Device device) {
-  std::istringstream in(std::string(bytes.begin(), bytes.end()));
-  torch::serialize::InputArchive archive;
-  archive.load_from(in, device);
-  optimizer.load(archive);
-}
-
 // The memory layout of the convolution kernels (and so of the activations) on CPU. Channels-last
 // (NHWC) lets oneDNN skip reordering activations between layers and makes max-pooling and
 // BatchNorm cheaper. Measured side by side by bench/train_speed.sh (docs/benchmarks.md): faster
@@ -294,7 +279,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
   std::vector<torch::Tensor> all_weights = parameters;
   for (const auto& b : net->buffers()) all_weights.push_back(b);
   dist::broadcast_tensors(comm, all_weights, 0);  // the leader's initial weights, everywhere
-  torch::optim::Adam optimizer(parameters, torch::optim::AdamOptions(config.lr).eps(1e-7));
+  KerasAdam optimizer(parameters, KerasAdam::Options{config.lr});
 
   // Keras' EarlyStopping bookkeeping runs always: its best weights are the checkpoint's `best`;
   // only with patience > 0 does it stop training and restore them.
@@ -307,7 +292,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
     const Checkpoint& from = *hooks.resume;
     model::restore_weights(*net, from_named_arrays(*net, from.model));
     if (!from.best_model.empty()) best_weights = from_named_arrays(*net, from.best_model);
-    load_optimizer(optimizer, from.optimizer, device);
+    optimizer.load(from.optimizer, device);
     early_stopping.restore(from.stop_wait, from.best_epoch, from.best_val_loss);
     lr = from.lr;
     first_epoch = from.epochs_done;
@@ -339,8 +324,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
     const auto epoch_start = Clock::now();
     torch::manual_seed(stream_seed(config.seed, epoch, rank, kDropoutStream));
     lr = lr_at(config.schedule, config.lr, lr, epoch, horizon);
-    for (auto& group : optimizer.param_groups())
-      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    optimizer.set_lr(lr);
 
     net->train();
     const auto order = shuffled_order(train.size(), config.seed, epoch);
@@ -433,7 +417,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
       checkpoint.history = result.history;
       checkpoint.model = to_named_arrays(names, model::snapshot_weights(*net));
       checkpoint.best_model = to_named_arrays(names, best_weights);
-      checkpoint.optimizer = save_optimizer(optimizer);
+      checkpoint.optimizer = optimizer.save();
       checkpoint.stop_wait = early_stopping.wait();
       checkpoint.best_epoch = early_stopping.best_epoch();
       checkpoint.best_val_loss = early_stopping.best_value();

@@ -75,7 +75,7 @@ struct Checkpoint {
 
   std::vector<NamedArray> model;       ///< every parameter and buffer after epoch `epochs_done`
   std::vector<NamedArray> best_model;  ///< the weights of the lowest val_loss so far
-  std::vector<std::uint8_t> optimizer;  ///< Adam's state (torch::serialize archive, opaque)
+  std::vector<std::uint8_t> optimizer;  ///< KerasAdam::save(): moments and step count (opaque)
 
   /// EarlyStopping's state (see early_stopping.hpp).
   int stop_wait = 0;
