@@ -29,24 +29,24 @@ std::string label_of(const store::TrialRecord& trial) {
   return label.empty() ? trial.experiment : label;
 }
 
-std::string mean_sd(const Summary& s, int decimals) {
+}  // namespace
+
+std::string format_mean_sd(const Summary& s, int decimals) {
   if (s.n == 0 || std::isnan(s.mean)) return "-";
   if (s.n < 2 || std::isnan(s.sd)) return fixed(s.mean, decimals);
   return fixed(s.mean, decimals) + " +- " + fixed(s.sd, decimals);
 }
 
-std::string interval(const Summary& s, int decimals) {
+std::string format_interval(const Summary& s, int decimals) {
   if (s.n < 2 || std::isnan(s.ci_low)) return "-";
   return "[" + fixed(s.ci_low, decimals) + ", " + fixed(s.ci_high, decimals) + "]";
 }
 
-std::string p_value(double p) {
+std::string format_p(double p) {
   char text[32];
   std::snprintf(text, sizeof text, p < 0.001 ? "%.1e" : "%.3f", p);
   return text;
 }
-
-}  // namespace
 
 std::vector<Setting> settings_of(const store::ResultsContents& results, const std::string& experiment) {
   std::vector<Setting> settings;
@@ -54,29 +54,44 @@ std::vector<Setting> settings_of(const store::ResultsContents& results, const st
     if (trial.experiment != experiment || !trial.result || trial.history.empty()) continue;
     const std::string label = label_of(trial);
     auto it = std::find_if(settings.begin(), settings.end(), [&](const Setting& s) { return s.label == label; });
-    if (it == settings.end()) it = settings.insert(settings.end(), Setting{label, {}, {}, {}, {}, {}, {}, {}, 0, {}});
+    if (it == settings.end()) {
+      it = settings.insert(settings.end(), Setting{});
+      it->label = label;
+      for (const auto& key : trial.varying)
+        if (key != "seed") it->varying.push_back(key);
+      it->initial_lr = trial.history.front().lr;
+    }
     it->trials.push_back(&trial);
   }
   for (auto& s : settings) {
-    std::vector<double> val_loss, gap, test, seconds, memory;
+    std::vector<double> val_loss, train_accuracy, gap, test, seconds, images_per_second, memory;
     for (const auto* trial : s.trials) {
       const auto& final = final_epoch(*trial);
       const auto& r = *trial->result;
       s.val_accuracy_values.push_back(final.val_accuracy);
       val_loss.push_back(final.val_loss);
+      train_accuracy.push_back(r.train_eval_accuracy);
       gap.push_back(r.train_eval_accuracy - final.val_accuracy);
       test.push_back(r.test_accuracy);
-      double total = 0;
-      for (const auto& e : trial->history) total += e.epoch_seconds;
+      double total = 0, training = 0;
+      for (const auto& e : trial->history) {
+        total += e.epoch_seconds;
+        training += e.train_seconds;
+      }
       seconds.push_back(total / static_cast<double>(trial->history.size()));
+      if (training > 0 && r.train_images > 0)
+        images_per_second.push_back(static_cast<double>(r.train_images) * static_cast<double>(trial->history.size()) /
+                                    training);
       if (r.peak_memory_bytes > 0) memory.push_back(static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0));
       s.params = r.params_total;
     }
     s.val_accuracy = summarize(s.val_accuracy_values);
     s.val_loss = summarize(val_loss);
+    s.train_accuracy = summarize(train_accuracy);
     s.train_val_gap = summarize(gap);
     s.test_accuracy = summarize(test);
     s.epoch_seconds = summarize(seconds);
+    s.images_per_second = summarize(images_per_second);
     s.peak_memory_mib = summarize(memory);
   }
   return settings;
@@ -86,9 +101,9 @@ Table settings_table(const std::vector<Setting>& settings) {
   Table table({"setting", "n", "val_acc", "val_acc 95% CI", "val_loss", "train-val gap", "test_acc", "s/epoch",
                "peak MiB", "params"});
   for (const auto& s : settings)
-    table.add_row({s.label, std::to_string(s.trials.size()), mean_sd(s.val_accuracy, 4), interval(s.val_accuracy, 4),
-                   mean_sd(s.val_loss, 4), mean_sd(s.train_val_gap, 4), mean_sd(s.test_accuracy, 4),
-                   mean_sd(s.epoch_seconds, 1), mean_sd(s.peak_memory_mib, 0), std::to_string(s.params)});
+    table.add_row({s.label, std::to_string(s.trials.size()), format_mean_sd(s.val_accuracy, 4), format_interval(s.val_accuracy, 4),
+                   format_mean_sd(s.val_loss, 4), format_mean_sd(s.train_val_gap, 4), format_mean_sd(s.test_accuracy, 4),
+                   format_mean_sd(s.epoch_seconds, 1), format_mean_sd(s.peak_memory_mib, 0), std::to_string(s.params)});
   return table;
 }
 
@@ -106,9 +121,9 @@ Table test_metrics_table(const std::vector<Setting>& settings) {
       epochs.push_back(r.epochs_run);
       if (r.best_epoch > 0) best.push_back(r.best_epoch);
     }
-    table.add_row({s.label, std::to_string(s.trials.size()), mean_sd(summarize(accuracy), 4),
-                   mean_sd(summarize(precision), 4), mean_sd(summarize(recall), 4), mean_sd(summarize(f1), 4),
-                   mean_sd(summarize(epochs), 1), best.empty() ? "-" : mean_sd(summarize(best), 1)});
+    table.add_row({s.label, std::to_string(s.trials.size()), format_mean_sd(summarize(accuracy), 4),
+                   format_mean_sd(summarize(precision), 4), format_mean_sd(summarize(recall), 4), format_mean_sd(summarize(f1), 4),
+                   format_mean_sd(summarize(epochs), 1), best.empty() ? "-" : format_mean_sd(summarize(best), 1)});
   }
   return table;
 }
@@ -133,8 +148,8 @@ Table per_class_table(const Setting& setting) {
       f1.push_back(t->result->class_f1.at(c));
       support += static_cast<double>(t->result->class_support.at(c)) / static_cast<double>(setting.trials.size());
     }
-    table.add_row({data::kClassNames[c], mean_sd(summarize(precision), 4), mean_sd(summarize(recall), 4),
-                   mean_sd(summarize(f1), 4), fixed(support, 0)});
+    table.add_row({data::kClassNames[c], format_mean_sd(summarize(precision), 4), format_mean_sd(summarize(recall), 4),
+                   format_mean_sd(summarize(f1), 4), fixed(support, 0)});
   }
   return table;
 }
@@ -163,19 +178,19 @@ std::string conclusion(const std::string& experiment, const std::vector<Setting>
   std::stable_sort(ranked.begin(), ranked.end(),
                    [](const Setting* a, const Setting* b) { return a->val_accuracy.mean > b->val_accuracy.mean; });
   const Setting& best = *ranked[0];
-  std::string text = experiment + ": best " + best.label + ", val accuracy " + mean_sd(best.val_accuracy, 4) +
+  std::string text = experiment + ": best " + best.label + ", val accuracy " + format_mean_sd(best.val_accuracy, 4) +
                      " over " + std::to_string(best.trials.size()) + " seed(s)";
   if (ranked.size() == 1) return text + " (the only setting).";
   const Setting& second = *ranked[1];
-  text += "; runner-up " + second.label + " " + mean_sd(second.val_accuracy, 4) + ". ";
+  text += "; runner-up " + second.label + " " + format_mean_sd(second.val_accuracy, 4) + ". ";
   const auto test = welch_t_test(best.val_accuracy_values, second.val_accuracy_values);
   if (!test)
     return text + "Not testable: a setting has fewer than 2 seeds, so the lead cannot be told from seed noise.";
   if (test->p < 0.05)
     return text + "The lead of " + fixed(best.val_accuracy.mean - second.val_accuracy.mean, 4) +
-           " is larger than the seed-to-seed noise (Welch's t-test, p = " + p_value(test->p) + ").";
+           " is larger than the seed-to-seed noise (Welch's t-test, p = " + format_p(test->p) + ").";
   return text + "Not distinguishable: the lead of " + fixed(best.val_accuracy.mean - second.val_accuracy.mean, 4) +
-         " is within seed-to-seed noise (Welch's t-test, p = " + p_value(test->p) + ").";
+         " is within seed-to-seed noise (Welch's t-test, p = " + format_p(test->p) + ").";
 }
 
 }  // namespace aecnn::analysis

@@ -9,6 +9,8 @@
 #include "aecnn/analysis/experiment_summary.hpp"
 #include "aecnn/analysis/file_stem.hpp"
 #include "aecnn/analysis/figures.hpp"
+#include "aecnn/analysis/phase_judgement.hpp"
+#include "aecnn/analysis/study_summary.hpp"
 #include "aecnn/analysis/trial_table.hpp"
 #include "aecnn/store/reader.hpp"
 
@@ -42,6 +44,12 @@ void write_report(const std::string& path, const store::ResultsContents& results
         "intervals are 95% confidence intervals of the mean over seeds (Student's t); verdicts compare the " +
         "best setting with the runner-up by Welch's t-test (two-sided, alpha 0.05). The final model of a " +
         "trial with early stopping is its restored best epoch.\n\n";
+  const auto summary_lines = analysis::study_summary(results);
+  if (!summary_lines.empty()) {
+    md += "## Summary of the study\n\n";
+    for (const auto& line : summary_lines) md += "- " + line + "\n";
+    md += "\n";
+  }
   for (const auto& experiment : analysis::experiments_of(results)) {
     const auto settings = analysis::settings_of(results, experiment);
     const auto trials = analysis::trial_table(results, experiment);
@@ -52,6 +60,10 @@ void write_report(const std::string& path, const store::ResultsContents& results
     write_file(std::filesystem::path(dir) / (experiment + "-test.csv"), test.to_csv());
     md += "## " + experiment + "\n\n" + analysis::conclusion(experiment, settings) + "\n\n" + summary.to_markdown() +
           "\nThe final model on the test split:\n\n" + test.to_markdown() + "\n";
+    if (const auto judgement = analysis::judge_phase(settings)) {
+      write_file(std::filesystem::path(dir) / (experiment + "-judgement.csv"), judgement->table.to_csv());
+      md += "### " + judgement->question + "\n\n" + judgement->answer + "\n\n" + judgement->table.to_markdown() + "\n";
+    }
     if (!settings.empty()) {
       const auto& best = analysis::best_setting(settings);
       const auto per_class = analysis::per_class_table(best), confusion = analysis::confusion_table(best);
@@ -107,6 +119,16 @@ int main(int argc, char** argv) {
                       analysis::confusion_table(best).format(format).c_str());
       }
       std::printf("%s\n\n", analysis::conclusion(experiment, settings).c_str());
+      if (const auto judgement = analysis::judge_phase(settings))
+        std::printf("experiment %s (%s): %s\n%s\n%s\n\n", experiment.c_str(),
+                    analysis::phase_name(judgement->phase).c_str(), judgement->question.c_str(),
+                    judgement->table.format(format).c_str(), judgement->answer.c_str());
+    }
+    const auto summary_lines = analysis::study_summary(results);
+    if (!summary_lines.empty()) {
+      std::printf("summary of the study\n");
+      for (const auto& line : summary_lines) std::printf("- %s\n", line.c_str());
+      std::printf("\n");
     }
     for (const auto& trial : results.trials)
       if (trial.status == store::kStatusFailed) std::printf("%s failed: %s\n", trial.id.c_str(), trial.error.c_str());

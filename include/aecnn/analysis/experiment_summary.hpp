@@ -18,11 +18,15 @@ struct Setting {
   std::vector<const store::TrialRecord*> trials;  ///< done trials, one per seed
   Summary val_accuracy;   ///< of the final model (the restored best epoch under early stopping)
   Summary val_loss;
+  Summary train_accuracy; ///< the final model in inference mode on the training split
   Summary train_val_gap;  ///< train accuracy in inference mode minus val accuracy
   Summary test_accuracy;
   Summary epoch_seconds;  ///< mean seconds per epoch of each trial
+  Summary images_per_second;  ///< training images over training seconds, per epoch, mean of each trial
   Summary peak_memory_mib;
+  double initial_lr = 0;  ///< the lr of the first epoch (the schedule's start), of the first seed
   long long params = 0;
+  std::vector<std::string> varying;  ///< the keys that vary in the experiment, seed aside
   std::vector<double> val_accuracy_values;  ///< per seed, for the tests between settings
 };
 
@@ -47,6 +51,13 @@ Table per_class_table(const Setting& setting);
 /// The confusion matrix of `setting` on the test split, summed over its seeds: rows true class,
 /// columns predicted; empty when its trials carry none.
 Table confusion_table(const Setting& setting);
+
+/// "0.8512 +- 0.0031" (mean +- sd), or the mean alone for one value, or "-" for none.
+std::string format_mean_sd(const Summary& s, int decimals);
+/// "[0.8401, 0.8623]", the 95% interval of the mean, or "-" under two values.
+std::string format_interval(const Summary& s, int decimals);
+/// A p-value: three decimals, or scientific below 0.001.
+std::string format_p(double p);
 
 /// The best setting by mean val accuracy and whether its lead over the runner-up exceeds the
 /// seed-to-seed noise (Welch's t-test, two-sided, alpha 0.05), in one or two sentences.
