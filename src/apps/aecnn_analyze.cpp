@@ -10,6 +10,7 @@
 #include "aecnn/analysis/file_stem.hpp"
 #include "aecnn/analysis/figures.hpp"
 #include "aecnn/analysis/phase_judgement.hpp"
+#include "aecnn/analysis/provenance_check.hpp"
 #include "aecnn/analysis/study_summary.hpp"
 #include "aecnn/analysis/trial_table.hpp"
 #include "aecnn/store/reader.hpp"
@@ -58,7 +59,9 @@ void write_report(const std::string& path, const store::ResultsContents& results
     write_file(std::filesystem::path(dir) / (experiment + "-settings.csv"), summary.to_csv());
     const auto test = analysis::test_metrics_table(settings);
     write_file(std::filesystem::path(dir) / (experiment + "-test.csv"), test.to_csv());
-    md += "## " + experiment + "\n\n" + analysis::conclusion(experiment, settings) + "\n\n" + summary.to_markdown() +
+    md += "## " + experiment + "\n\n" + analysis::conclusion(experiment, settings) + "\n\n";
+    for (const auto& warning : analysis::mixed_provenance(experiment, settings)) md += "> " + warning + "\n\n";
+    md += summary.to_markdown() +
           "\nThe final model on the test split:\n\n" + test.to_markdown() + "\n";
     if (const auto judgement = analysis::judge_phase(settings)) {
       write_file(std::filesystem::path(dir) / (experiment + "-judgement.csv"), judgement->table.to_csv());
@@ -119,6 +122,8 @@ int main(int argc, char** argv) {
                       analysis::confusion_table(best).format(format).c_str());
       }
       std::printf("%s\n\n", analysis::conclusion(experiment, settings).c_str());
+      for (const auto& warning : analysis::mixed_provenance(experiment, settings))
+        std::fprintf(stderr, "aecnn-analyze: %s\n", warning.c_str());
       if (const auto judgement = analysis::judge_phase(settings))
         std::printf("experiment %s (%s): %s\n%s\n%s\n\n", experiment.c_str(),
                     analysis::phase_name(judgement->phase).c_str(), judgement->question.c_str(),

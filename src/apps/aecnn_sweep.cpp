@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "aecnn/analysis/trial_table.hpp"
+#include "aecnn/build_info.hpp"
 #include "aecnn/data/fashion_mnist.hpp"
 #include "aecnn/dist/make_communicator.hpp"
 #include "aecnn/sched/placement.hpp"
@@ -152,7 +153,8 @@ sched::SweepJob make_job(const Plan& plan, const std::map<std::string, store::Tr
 }
 
 // Rank 0's part of a run (or the only process's). Returns the exit code.
-int lead(const boost::mpi::communicator& world, const Options& options, bool& setup_ok) {
+int lead(const boost::mpi::communicator& world, const Options& options, const sched::Placement& placement,
+         bool& setup_ok) {
   std::unique_ptr<Plan> plan;
   std::unique_ptr<store::ResultsWriter> writer;
   std::map<std::string, store::TrialState> states;
@@ -166,10 +168,11 @@ int lead(const boost::mpi::communicator& world, const Options& options, bool& se
     writer = std::make_unique<store::ResultsWriter>(
         options.results, store::SweepInfo{plan->spec.name, sweep_identity(*plan, options),
                                           plan->spec.file, plan->spec.text, plan->spec.data_dir,
-                                          overrides_text(options)});
+                                          overrides_text(options), options.command_line});
     if (!writer->recovery_note().empty()) std::printf("aecnn-sweep: %s\n", writer->recovery_note().c_str());
     states = writer->trial_states();
     job = make_job(*plan, states, options);
+    job.node_of_rank = placement.node_of_rank;
   } catch (const std::exception& error) {
     print_error(error);
     setup_ok = false;
@@ -267,13 +270,13 @@ int main(int argc, char** argv) {
   CLI::App app{"Runs a hyperparameter sweep of the AE-CNN on Fashion-MNIST across MPI ranks.\n"
                "Rank 0 schedules and writes results.h5; the other ranks train. Without mpirun the\n"
                "one process trains the trials itself. Rerunning a sweep resumes its results file."};
-  app.set_version_flag("--version", std::string("aecnn-sweep ") + AECNN_VERSION + "\nLibTorch with CUDA: " +
+  app.set_version_flag("--version", std::string("aecnn-sweep ") + aecnn::tool_version() + "\nLibTorch with CUDA: " +
                                        (aecnn::train::cuda_build() ? "yes" : "no") + "\nNCCL backend: " +
                                        (aecnn::dist::nccl_available() ? "yes" : "no"));
   app.add_option("sweep", options.sweep_file, "sweep file (TOML); see docs/sweep-format.md");
   app.add_option("-o,--results", options.results, "results file (HDF5)")->capture_default_str();
   app.add_option("--data-dir", options.data_dir, "Fashion-MNIST folder, overriding the sweep's data_dir");
-  app.add_option("--threads", options.threads, "compute threads per training rank (default: cores / trainers on the node)")
+  app.add_option("--threads", options.threads, "compute threads per training rank, exclusive trials too (default: cores / trainers on the node; an exclusive trial: all the cores its ranks may use)")
       ->check(CLI::PositiveNumber);
   app.add_option("--device", options.device,
                  "auto (a GPU when there is one), cpu, or cuda: each worker binds to GPU local_rank % GPUs")
@@ -346,16 +349,18 @@ int main(int argc, char** argv) {
   boost::mpi::environment env(argc, argv, /*abort_on_exception=*/false);
   boost::mpi::communicator world;
   aecnn::sched::install_stop_handlers();
-  aecnn::train::set_compute_threads(options.threads > 0 ? options.threads : aecnn::sched::default_threads(world));
-  const int local_rank = aecnn::sched::node_local_rank(world);  // collective: every rank, before roles split
+  // Collective: every rank, before the roles split.
+  aecnn::sched::Placement placement = aecnn::sched::describe_placement(world);
+  if (options.threads > 0) placement.shared_threads = placement.node_threads = options.threads;
+  aecnn::train::set_compute_threads(placement.shared_threads);
 
   if (world.rank() == 0) {
     bool setup_ok = true;
-    return lead(world, options, setup_ok);
+    return lead(world, options, placement, setup_ok);
   }
   bool setup_ok = false;
   boost::mpi::broadcast(world, setup_ok, 0);
   if (!setup_ok) return aecnn::kExitBadInput;
-  aecnn::sched::run_worker(world, local_rank);
+  aecnn::sched::run_worker(world, placement);
   return aecnn::kExitOk;
 }

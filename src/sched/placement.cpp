@@ -5,35 +5,47 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <thread>
 
 namespace aecnn::sched {
 
-int default_threads(const boost::mpi::communicator& world) {
+Placement describe_placement(const boost::mpi::communicator& world) {
+  Placement placement;
   // The ranks that share this node, from MPI itself (works under mpirun and srun alike).
   MPI_Comm node = MPI_COMM_NULL;
   MPI_Comm_split_type(static_cast<MPI_Comm>(world), MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL, &node);
+  MPI_Comm_rank(node, &placement.local_rank);
   const int is_trainer = (world.size() == 1 || world.rank() != 0) ? 1 : 0;
-  int trainers_on_node = 0;
+  int trainers_on_node = 0, lowest_rank_on_node = 0;
   MPI_Allreduce(&is_trainer, &trainers_on_node, 1, MPI_INT, MPI_SUM, node);
+  const int rank = world.rank();
+  MPI_Allreduce(&rank, &lowest_rank_on_node, 1, MPI_INT, MPI_MIN, node);
   MPI_Comm_free(&node);
+
+  std::vector<int> lowest(static_cast<std::size_t>(world.size()));
+  MPI_Allgather(&lowest_rank_on_node, 1, MPI_INT, lowest.data(), 1, MPI_INT, static_cast<MPI_Comm>(world));
+  std::map<int, int> index_of_node;
+  for (int id : lowest) {
+    index_of_node.emplace(id, static_cast<int>(index_of_node.size()));
+    placement.node_of_rank.push_back(index_of_node.at(id));
+  }
 
   const int node_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  // A launcher that binds this rank to fewer cores (mpirun's default for -np <= 2, Slurm's
-  // --cpus-per-task) caps it further: threads beyond the bound cores only contend.
   cpu_set_t allowed;
   const int bound_cores = sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : node_cores;
-  const int share = node_cores / std::max(1, trainers_on_node);
-  return std::max(1, std::min(share, bound_cores));
+  placement.node_threads = std::max(1, std::min(node_cores, bound_cores));
+  placement.shared_threads = std::max(1, std::min(node_cores / std::max(1, trainers_on_node), bound_cores));
+  return placement;
 }
 
-int node_local_rank(const boost::mpi::communicator& world) {
-  MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(static_cast<MPI_Comm>(world), MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL, &node);
-  int local = 0;
-  MPI_Comm_rank(node, &local);
-  MPI_Comm_free(&node);
-  return local;
+int trial_threads(const Placement& placement, bool exclusive, const std::vector<int>& group, int this_rank) {
+  if (!exclusive) return placement.shared_threads;
+  const auto node_of = [&](int rank) {
+    return static_cast<std::size_t>(rank) < placement.node_of_rank.size() ? placement.node_of_rank[static_cast<std::size_t>(rank)] : -1;
+  };
+  const auto here = std::count_if(group.begin(), group.end(), [&](int r) { return node_of(r) == node_of(this_rank); });
+  return std::max(1, placement.node_threads / static_cast<int>(std::max<std::ptrdiff_t>(1, here)));
 }
 
 int launcher_rank() {

@@ -5,20 +5,50 @@
 namespace aecnn::sched {
 
 Policy::Policy(std::vector<int> trials, std::vector<int> workers_needed, const std::vector<int>& worker_ranks,
-               std::size_t max_backfill)
+               NodeLayout layout, std::size_t max_backfill)
     : queue_(trials.begin(), trials.end()),
       workers_needed_(std::move(workers_needed)),
+      layout_(std::move(layout)),
       free_(worker_ranks.begin(), worker_ranks.end()),
-      max_backfill_(max_backfill == static_cast<std::size_t>(-1) ? worker_ranks.size() : max_backfill) {}
+      max_backfill_(max_backfill == static_cast<std::size_t>(-1) ? worker_ranks.size() : max_backfill) {
+  for (int worker : worker_ranks) ++node_size_[node_of(worker)];
+}
 
-Dispatch Policy::start(std::deque<int>::iterator position) {
-  const int trial = *position;
+bool Policy::exclusive(int trial) const {
+  return static_cast<std::size_t>(trial) < layout_.exclusive.size() && layout_.exclusive[static_cast<std::size_t>(trial)];
+}
+
+int Policy::node_of(int worker) const {
+  const auto it = layout_.node_of_worker.find(worker);
+  return it == layout_.node_of_worker.end() ? 0 : it->second;
+}
+
+std::optional<Dispatch> Policy::fit(int trial) const {
   const auto needed = static_cast<std::size_t>(workers_needed_.at(trial));
-  Dispatch dispatch{trial, {}};
-  for (auto it = free_.begin(); dispatch.workers.size() < needed;) {
-    dispatch.workers.push_back(*it);
-    it = free_.erase(it);
+  Dispatch dispatch{trial, {}, {}};
+  if (!exclusive(trial)) {
+    if (needed > free_.size()) return std::nullopt;
+    for (auto it = free_.begin(); dispatch.workers.size() < needed; ++it) dispatch.workers.push_back(*it);
+    return dispatch;
   }
+  // Whole idle nodes, in node order, until they hold enough workers.
+  std::map<int, std::vector<int>> free_on_node;
+  for (int worker : free_) free_on_node[node_of(worker)].push_back(worker);
+  std::vector<int> taken;
+  for (const auto& [node, workers] : free_on_node) {
+    if (workers.size() != node_size_.at(node)) continue;  // a worker of this node is busy
+    taken.insert(taken.end(), workers.begin(), workers.end());
+    if (taken.size() >= needed) break;
+  }
+  if (taken.size() < needed) return std::nullopt;
+  dispatch.workers.assign(taken.begin(), taken.begin() + static_cast<std::ptrdiff_t>(needed));
+  dispatch.held.assign(taken.begin() + static_cast<std::ptrdiff_t>(needed), taken.end());
+  return dispatch;
+}
+
+Dispatch Policy::start(std::deque<int>::iterator position, Dispatch dispatch) {
+  for (int worker : dispatch.workers) free_.erase(worker);
+  for (int worker : dispatch.held) free_.erase(worker);
   queue_.erase(position);
   running_.push_back(dispatch);
   return dispatch;
@@ -26,15 +56,15 @@ Dispatch Policy::start(std::deque<int>::iterator position) {
 
 std::optional<Dispatch> Policy::next() {
   if (queue_.empty() || free_.empty()) return std::nullopt;
-  if (static_cast<std::size_t>(workers_needed_.at(queue_.front())) <= free_.size()) {
+  if (auto head = fit(queue_.front())) {
     backfilled_ = 0;  // the head starts: a new wait begins with the next head
-    return start(queue_.begin());
+    return start(queue_.begin(), std::move(*head));
   }
   if (backfilled_ >= max_backfill_) return std::nullopt;  // hold free workers for the head's gang
   for (auto it = std::next(queue_.begin()); it != queue_.end(); ++it) {
-    if (static_cast<std::size_t>(workers_needed_.at(*it)) <= free_.size()) {
+    if (auto dispatch = fit(*it)) {
       ++backfilled_;
-      return start(it);
+      return start(it, std::move(*dispatch));
     }
   }
   return std::nullopt;
@@ -44,6 +74,7 @@ void Policy::trial_ended(int trial) {
   auto it = std::find_if(running_.begin(), running_.end(), [&](const Dispatch& d) { return d.trial == trial; });
   if (it == running_.end()) return;
   free_.insert(it->workers.begin(), it->workers.end());
+  free_.insert(it->held.begin(), it->held.end());
   running_.erase(it);
 }
 

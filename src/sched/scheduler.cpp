@@ -67,7 +67,7 @@ struct Gang {
 class Dispatcher {
  public:
   Dispatcher(const SweepJob& job, std::vector<int> workers, TrialLog& log)
-      : job_(job), log_(log), failures_(job.failures), policy_(job.to_run, workers_needed(job), workers) {
+      : job_(job), log_(log), failures_(job.failures), policy_(job.to_run, workers_needed(job), workers, layout(job, workers)) {
     failures_.resize(job.trials->size(), 0);
   }
 
@@ -115,6 +115,15 @@ class Dispatcher {
   }
 
  private:
+  // Which node each worker is on, and which trials want their nodes to themselves.
+  static NodeLayout layout(const SweepJob& job, const std::vector<int>& workers) {
+    NodeLayout layout;
+    for (int worker : workers)
+      if (static_cast<std::size_t>(worker) < job.node_of_rank.size())
+        layout.node_of_worker[worker] = job.node_of_rank[static_cast<std::size_t>(worker)];
+    for (const auto& trial : *job.trials) layout.exclusive.push_back(sweep::to_trial_config(trial.config).exclusive);
+    return layout;
+  }
   static std::vector<int> workers_needed(const SweepJob& job) {
     std::vector<int> needed;
     for (const auto& trial : *job.trials) needed.push_back(sweep::to_trial_config(trial.config).ranks);
@@ -164,6 +173,15 @@ void discard_message(const mpi::communicator& world, const mpi::status& status) 
   std::vector<char> ignored(static_cast<std::size_t>(std::max(bytes, 1)));
   MPI_Recv(ignored.data(), bytes, MPI_BYTE, status.source(), status.tag(), static_cast<MPI_Comm>(world),
            MPI_STATUS_IGNORE);
+}
+
+// The MPI library's own description, first line ("Open MPI v4.1.4, ..."); callable before MPI_Init.
+std::string mpi_library() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "unknown";
+  const std::string all(text, static_cast<std::size_t>(std::max(0, length)));
+  return all.substr(0, all.find('\n'));
 }
 
 // How often the leader of a trial says it is alive: often enough that a few heartbeats fit in
@@ -352,7 +370,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
   return outcome;
 }
 
-void run_worker(const mpi::communicator& world, int local_rank) {
+void run_worker(const mpi::communicator& world, const Placement& placement) {
   TrainerCache cache;
   for (;;) {
     const mpi::status status = *wait_for_message(world, 0);
@@ -396,7 +414,10 @@ void run_worker(const mpi::communicator& world, int local_rank) {
       result = benchmark_trial(a.benchmark_trials, alive);  // a benchmark aid: nothing to train
     } else {
       try {
-        const std::string device = train::resolve_device(a.device, local_rank);
+        const std::string device = train::resolve_device(a.device, placement.local_rank);
+        // Exclusive trials take every core of the node, the others their share; set per trial,
+        // as one worker may run both kinds.
+        train::set_compute_threads(trial_threads(placement, a.config.exclusive, a.group, world.rank()));
         const int cuda_index = device.rfind("cuda", 0) == 0 ? std::stoi(device.substr(5)) : -1;
         auto comm = dist::make_communicator(static_cast<MPI_Comm>(world), a.group, a.trial, cuda_index,
                                             cuda_index >= 0 ? train::cuda_current_stream(cuda_index) : nullptr);
@@ -419,6 +440,7 @@ void run_worker(const mpi::communicator& world, int local_rank) {
         hooks.resume = &a.resume;
         hooks.alive = alive;
         result = trainer->run(a.config, hooks, comm.get());
+        result->provenance.mpi = mpi_library();
       } catch (const dist::PeerFailed& e) {
         error = e.what();
         own = false;
@@ -460,7 +482,9 @@ SweepOutcome run_serial(const SweepJob& job, TrialLog& log) {
         dispatcher.done(trial, benchmark_trial(job.benchmark_trials, {}));
         continue;
       }
-      dispatcher.done(trial, cache.get(job.data_dir, device).run(sweep::to_trial_config((*job.trials)[trial].config), hooks));
+      auto result = cache.get(job.data_dir, device).run(sweep::to_trial_config((*job.trials)[trial].config), hooks);
+      result.provenance.mpi = mpi_library() + " (linked; one process, no MPI messages)";
+      dispatcher.done(trial, result);
     } catch (const store::H5Error&) {
       throw;  // the results file itself failed: not the trial's fault, and fatal
     } catch (const train::Interrupted&) {

@@ -101,6 +101,23 @@ TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& f
     result.class_f1 = h5::read_array(m, "class_f1", at);
     for (double v : h5::read_array(m, "class_support", at)) result.class_support.push_back(static_cast<std::int64_t>(v));
     for (double v : h5::read_array(m, "confusion_matrix", at)) result.confusion.push_back(static_cast<std::int64_t>(v));
+    if (h5::exists(g, "provenance")) {  // files written before it was recorded have none
+      const std::string pat = where + "/provenance";
+      h5::Id provenance = h5::open_group(g, "provenance", where);
+      const hid_t p = provenance.get();
+      auto& r = result.provenance;
+      r.host = h5::read_string_attr(p, "host", pat);
+      r.cpu_model = h5::read_string_attr(p, "cpu_model", pat);
+      r.cpus_online = static_cast<int>(h5::read_int_attr(p, "cpus_online", pat));
+      r.cpus_allowed = static_cast<int>(h5::read_int_attr(p, "cpus_allowed", pat));
+      r.device = h5::read_string_attr(p, "device", pat);
+      r.libtorch = h5::read_string_attr(p, "libtorch", pat);
+      r.cpu_capability = h5::read_string_attr(p, "cpu_capability", pat);
+      r.blas = h5::read_string_attr(p, "blas", pat);
+      r.mpi = h5::read_string_attr(p, "mpi", pat);
+      r.compiler = h5::read_string_attr(p, "compiler", pat);
+      r.tool_version = h5::read_string_attr(p, "tool_version", pat);
+    }
     trial.result = result;
   }
   return trial;

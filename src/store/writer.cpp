@@ -4,6 +4,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "aecnn/build_info.hpp"
 #include "aecnn/data/fashion_mnist.hpp"
 #include "checkpoint_io.hpp"
 #include "h5.hpp"
@@ -13,11 +14,23 @@
 namespace aecnn::store {
 namespace {
 
+// UTC, to the millisecond: trials of a fast sweep start and end within one second, and the
+// order of their times is what shows that an exclusive trial ran alone.
 std::string now_iso8601() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  char text[32], with_millis[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", std::gmtime(&seconds));
+  std::snprintf(with_millis, sizeof with_millis, "%s.%03dZ", text, static_cast<int>(millis));
+  return with_millis;
+}
+
+// The HDF5 library this writer runs with (the file's format depends on it, not on the workers').
+std::string hdf5_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator) {
@@ -32,6 +45,7 @@ struct ResultsWriter::Impl {
   std::string path;
   h5::Id file;
   std::string recovery_note;
+  std::string command_line;
 
   std::string trial_path(const std::string& id) const { return "/trials/" + id; }
   std::string where(const std::string& object) const { return path + ":" + object; }
@@ -47,6 +61,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
   h5::silence_library_errors();
   impl_->path = path;
   impl_->recovery_note = recover_results(path);
+  impl_->command_line = sweep.command_line;
   const h5::Id access = journaled::file_access();
   // Nothing reaches the file before its first commit, so an empty file is one whose creation
   // never completed (a job killed that early): there is nothing to keep, it starts afresh.
@@ -82,7 +97,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
   h5::bound_metadata_cache(root, path);
   h5::write_attr(root, "format", std::string(kFormatName));
   h5::write_attr(root, "format_version", static_cast<std::int64_t>(kFormatVersion));
-  h5::write_attr(root, "tool_version", std::string(AECNN_VERSION));
+  h5::write_attr(root, "tool_version", std::string(tool_version()));
   h5::write_attr(root, "sweep_name", sweep.name);
   h5::write_attr(root, "sweep_hash", sweep.hash);
   h5::write_attr(root, "sweep_file", sweep.file);
@@ -251,6 +266,24 @@ void ResultsWriter::finish_trial(const std::string& trial_id, const train::Trial
   h5::write_array(m, "confusion_matrix", result.confusion, classes, metrics_path);
   h5::write_strings(m, "class_names", std::vector<std::string>(data::kClassNames.begin(), data::kClassNames.end()),
                     metrics_path);
+  // Where and with what it ran: the leading rank's process, and this writer's HDF5 and command.
+  h5::Id provenance = h5::create_group(g, "provenance", impl_->path);
+  const hid_t p = provenance.get();
+  const auto& r = result.provenance;
+  h5::write_attr(p, "host", r.host);
+  h5::write_attr(p, "cpu_model", r.cpu_model);
+  h5::write_attr(p, "cpus_online", static_cast<std::int64_t>(r.cpus_online));
+  h5::write_attr(p, "cpus_allowed", static_cast<std::int64_t>(r.cpus_allowed));
+  h5::write_attr(p, "threads", static_cast<std::int64_t>(result.threads));
+  h5::write_attr(p, "device", r.device);
+  h5::write_attr(p, "libtorch", r.libtorch);
+  h5::write_attr(p, "cpu_capability", r.cpu_capability);
+  h5::write_attr(p, "blas", r.blas);
+  h5::write_attr(p, "mpi", r.mpi);
+  h5::write_attr(p, "hdf5", hdf5_version());
+  h5::write_attr(p, "compiler", r.compiler);
+  h5::write_attr(p, "tool_version", r.tool_version);
+  h5::write_attr(p, "command_line", impl_->command_line);
   // The status goes last: a reader that sees `done` sees everything the trial wrote.
   h5::write_attr(g, "status", std::string(kStatusDone));
   impl_->commit();

@@ -18,6 +18,9 @@ KeySpec float_key(std::string name, double value, std::string doc, double min, b
                   std::optional<double> max_exclusive = std::nullopt) {
   return {std::move(name), ValueKind::kFloat, value, std::move(doc), {}, min, max_exclusive, min_exclusive, true};
 }
+KeySpec bool_key(std::string name, bool value, std::string doc) {
+  return {std::move(name), ValueKind::kBool, value, std::move(doc), {}, std::nullopt, std::nullopt, false, false};
+}
 KeySpec choice_key(std::string name, std::string value, std::string doc,
                    std::vector<std::string> choices) {
   return {std::move(name), ValueKind::kString, std::move(value), std::move(doc), std::move(choices),
@@ -73,8 +76,10 @@ const std::vector<KeySpec>& config_keys() {
               false, kMaxEpochs),
       float_key("conv_dropout", 0.25, "dropout after the last conv block", 0, false, 1.0),
       float_key("fc_dropout", 0.5, "dropout after Dense(256)", 0, false, 1.0),
-      float_key("l2", 0.0, "Keras l2() factor on conv/dense kernels, part of loss and val_loss", 0,
-                false),
+      float_key("l2", 0.0,
+                "Keras l2() factor on the kernels of conv1-conv5, Dense(256) and Dense(10) (not the "
+                "attention blocks), part of loss and val_loss",
+                0, false),
       int_key("patience", 0,
               "EarlyStopping on val_loss: stop after N epochs without a lower val_loss, then restore "
               "the best weights (Keras 3); 0 = off",
@@ -83,6 +88,9 @@ const std::vector<KeySpec>& config_keys() {
       int_key("ranks", 1,
               "worker ranks that train the trial together, data-parallel (batch_size is the global batch)",
               0, true, kMaxRanks),
+      bool_key("exclusive", false,
+               "run the trial alone on its node(s), with all their cores, for clean timing: the other "
+               "workers there wait until it ends"),
       int_key("train_images", 0, "train on the first N images of the train split; 0 = all", 0,
               false, kIntKeyLimit),
       int_key("eval_images", 0, "evaluate on the first N validation/test images; 0 = all", 0,

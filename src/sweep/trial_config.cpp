@@ -68,6 +68,7 @@ TrialConfig to_trial_config(const ConfigMap& config) {
   c.train_images = get_int(config, "train_images");
   c.eval_images = get_int(config, "eval_images");
   c.ranks = get_int(config, "ranks");
+  c.exclusive = get<bool>(config, "exclusive");
   return c;
 }
 

@@ -21,5 +21,6 @@ void cuda_reset_peak(int) { no_cuda(); }
 std::int64_t cuda_peak_bytes(int) { no_cuda(); }
 std::int64_t cuda_allocated_bytes(int) { no_cuda(); }
 void* cuda_current_stream(int) { no_cuda(); }
+std::string cuda_device_description(int) { no_cuda(); }
 
 }  // namespace aecnn::train

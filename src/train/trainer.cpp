@@ -17,6 +17,7 @@
 #include "aecnn/train/keras_adam.hpp"
 #include "aecnn/train/memory.hpp"
 #include "aecnn/train/metrics.hpp"
+#include "aecnn/train/provenance.hpp"
 #include "aecnn/train/schedule.hpp"
 
 namespace aecnn::train {
@@ -254,6 +255,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
   MemoryProbe memory{device};
   result.memory_baseline_bytes = memory.start();
   result.device = device.str();
+  result.provenance = describe_process(device.str());
   torch::manual_seed(static_cast<uint64_t>(config.seed));  // the initial weights
 
   const Tensors train = impl_->train.first(config.train_images);

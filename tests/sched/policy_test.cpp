@@ -97,5 +97,76 @@ TEST(Policy, DefaultBackfillBudgetIsOnePerWorker) {
   EXPECT_EQ(backfills, 3);
 }
 
+
+// Workers 1, 2 on node 0 and 3, 4 on node 1.
+NodeLayout two_nodes(std::vector<bool> exclusive) { return {{{1, 0}, {2, 0}, {3, 1}, {4, 1}}, std::move(exclusive)}; }
+
+TEST(Policy, AnExclusiveTrialGetsAWholeIdleNodeAndHoldsItsOtherWorkers) {
+  Policy policy({0, 1, 2}, {1, 1, 1}, {1, 2, 3, 4}, two_nodes({false, true, false}));
+  auto a = policy.next();  // trial 0 on worker 1: node 0 is busy
+  ASSERT_TRUE(a);
+  auto b = policy.next();  // trial 1, exclusive: node 1 is idle
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->trial, 1);
+  EXPECT_THAT(b->workers, ElementsAre(3));
+  EXPECT_THAT(b->held, ElementsAre(4));
+  auto c = policy.next();  // trial 2 gets worker 2, not the held worker 4
+  ASSERT_TRUE(c);
+  EXPECT_THAT(c->workers, ElementsAre(2));
+  EXPECT_FALSE(policy.next());
+  policy.trial_ended(1);  // workers 3 and 4 are free again
+  policy.trial_ended(0);
+  policy.trial_ended(2);
+  EXPECT_TRUE(policy.all_done());
+}
+
+TEST(Policy, HeldWorkersAreFreedWithTheExclusiveTrial) {
+  Policy policy({0, 1, 2}, {1, 2, 1}, {1, 2}, NodeLayout{{}, {true, false, false}});
+  auto a = policy.next();
+  ASSERT_TRUE(a);
+  EXPECT_THAT(a->held, ElementsAre(2));
+  EXPECT_FALSE(policy.next());  // nothing may use the held worker 2
+  policy.trial_ended(0);
+  auto gang = policy.next();  // the 2-rank trial needs both: the held one came back
+  ASSERT_TRUE(gang);
+  EXPECT_THAT(gang->workers, ElementsAre(1, 2));
+}
+
+TEST(Policy, AnExclusiveTrialWaitsUntilANodeIsWhollyIdle) {
+  Policy busy({0, 1, 2, 3}, {1, 1, 1, 1}, {1, 2, 3, 4}, two_nodes({false, false, false, true}));
+  busy.next();  // 0 -> worker 1
+  busy.next();  // 1 -> worker 2
+  busy.next();  // 2 -> worker 3: both nodes now have a busy worker
+  EXPECT_FALSE(busy.next());  // trial 3 is exclusive: worker 4 is free but its node is not idle
+  busy.trial_ended(0);
+  EXPECT_FALSE(busy.next());  // node 0 still runs trial 1
+  busy.trial_ended(1);
+  auto d = busy.next();
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->trial, 3);
+  EXPECT_THAT(d->workers, ElementsAre(1));
+  EXPECT_THAT(d->held, ElementsAre(2));
+}
+
+TEST(Policy, AnExclusiveGangTakesWholeNodes) {
+  Policy policy({0}, {3}, {1, 2, 3, 4}, two_nodes({true}));
+  auto d = policy.next();
+  ASSERT_TRUE(d);
+  EXPECT_THAT(d->workers, ElementsAre(1, 2, 3));
+  EXPECT_THAT(d->held, ElementsAre(4));
+  policy.trial_ended(0);
+  EXPECT_TRUE(policy.all_done());
+}
+
+TEST(Policy, WithoutALayoutAllWorkersShareOneNode) {
+  Policy policy({0, 1}, {1, 1}, {1, 2}, NodeLayout{{}, {false, true}});
+  ASSERT_EQ(policy.next()->trial, 0);
+  EXPECT_FALSE(policy.next());  // the exclusive trial needs the one node idle
+  policy.trial_ended(0);
+  auto d = policy.next();
+  ASSERT_TRUE(d);
+  EXPECT_THAT(d->held, ElementsAre(2));
+}
+
 }  // namespace
 }  // namespace aecnn::sched

@@ -82,7 +82,7 @@ namespace boost::serialization {
 template <class Archive>
 void serialize(Archive& ar, aecnn::sweep::TrialConfig& c, unsigned) {
   ar & c.attention & c.channel_ratio & c.batch_size & c.epochs & c.lr & c.schedule & c.lr_horizon;
-  ar & c.conv_dropout & c.fc_dropout & c.l2 & c.patience & c.seed & c.train_images & c.eval_images & c.ranks;
+  ar & c.conv_dropout & c.fc_dropout & c.l2 & c.patience & c.seed & c.train_images & c.eval_images & c.ranks & c.exclusive;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::train::EpochRecord& r, unsigned) {
@@ -98,6 +98,11 @@ void serialize(Archive& ar, aecnn::train::Checkpoint& c, unsigned) {
   ar & c.stop_wait & c.best_epoch & c.best_val_loss;
 }
 template <class Archive>
+void serialize(Archive& ar, aecnn::train::Provenance& p, unsigned) {
+  ar & p.host & p.cpu_model & p.cpus_online & p.cpus_allowed & p.device & p.libtorch & p.cpu_capability & p.blas;
+  ar & p.mpi & p.compiler & p.tool_version;
+}
+template <class Archive>
 void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
   ar & r.history & r.epochs_run & r.best_epoch & r.stopped_early & r.restored_best;
   ar & r.train_eval_loss & r.train_eval_accuracy;
@@ -105,6 +110,7 @@ void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
   ar & r.class_precision & r.class_recall & r.class_f1 & r.class_support & r.confusion;
   ar & r.params_trainable & r.params_total & r.train_images & r.validation_images & r.test_images;
   ar & r.threads & r.device & r.peak_memory_bytes & r.memory_baseline_bytes & r.memory_measure & r.wall_seconds;
+  ar & r.provenance;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::Assignment& a, unsigned) {

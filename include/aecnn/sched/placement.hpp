@@ -1,16 +1,29 @@
 #pragma once
 // Where ranks run and how many cores each may use.
 #include <boost/mpi/communicator.hpp>
+#include <vector>
 
 namespace aecnn::sched {
 
-/// Compute threads for this rank (collective over `world`: every rank must call it): the cores it may run on, shared among the trainer ranks on its
-/// node (rank 0 only schedules when there are workers, so it takes no share), at least 1.
-int default_threads(const boost::mpi::communicator& world);
+/// This rank's place in the job, from MPI itself (so mpirun and srun agree).
+struct Placement {
+  int local_rank = 0;             ///< index among the ranks on its node: a worker binds to GPU local_rank % GPUs
+  std::vector<int> node_of_rank;  ///< per world rank, its node: 0, 1, ... in order of each node's lowest rank
+  /// Compute threads while the node's trainer ranks share its cores: the cores this rank may run
+  /// on, shared among them (rank 0 only schedules when there are workers, so it takes no share).
+  int shared_threads = 1;
+  /// Compute threads when this rank's trial has the node to itself (an exclusive trial): every
+  /// core it may run on. A launcher that binds the rank to fewer cores (mpirun's default for
+  /// -np <= 2, Slurm's --cpus-per-task) caps both: threads beyond the bound cores only contend.
+  int node_threads = 1;
+};
 
-/// This rank's index among the ranks on its node (from MPI, so mpirun and srun agree): a worker
-/// binds to GPU local_rank % GPUs on the node. Collective over `world`: every rank must call it.
-int node_local_rank(const boost::mpi::communicator& world);
+/// Collective over `world`: every rank must call it, before the roles split.
+Placement describe_placement(const boost::mpi::communicator& world);
+
+/// Threads for a trial on this rank: all of node_threads for an exclusive trial, shared among
+/// the members of its group on this node (`group` holds world ranks); shared_threads otherwise.
+int trial_threads(const Placement& placement, bool exclusive, const std::vector<int>& group, int this_rank);
 
 /// This process's rank as the launcher (mpirun, srun) set it, before MPI is initialised;
 /// 0 when not launched by one. Lets a command-line error be printed once, not once per rank.

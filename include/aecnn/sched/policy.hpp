@@ -7,7 +7,12 @@
 // (backfilling, so workers do not idle) -- but at most `max_backfill` of them per wait. After
 // that, freed workers are held for the head until its gang is complete. Every running trial
 // ends, so a waiting gang starts after finitely many events: it is never starved.
+//
+// An exclusive trial (for clean timing) starts only on whole nodes none of whose workers is
+// busy, and keeps the other workers of those nodes idle ("held") until it ends, so that it has
+// the node's cores to itself. It waits for such nodes as a gang waits for its workers.
 #include <deque>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -18,6 +23,13 @@ namespace aecnn::sched {
 struct Dispatch {
   int trial = 0;
   std::vector<int> workers;
+  std::vector<int> held;  ///< idle workers kept off the trial's nodes while it runs (exclusive)
+};
+
+/// Where the workers are and which trials want their nodes to themselves.
+struct NodeLayout {
+  std::map<int, int> node_of_worker;  ///< worker rank -> node index; a worker not listed is on node 0
+  std::vector<bool> exclusive;        ///< per trial index; missing = false
 };
 
 class Policy {
@@ -25,7 +37,10 @@ class Policy {
   /// `workers_needed[i]` is how many workers trial i needs; `trials` lists the ones to run, in
   /// order. `max_backfill` bounds the trials started past a waiting gang (default: one per worker).
   Policy(std::vector<int> trials, std::vector<int> workers_needed, const std::vector<int>& worker_ranks,
-         std::size_t max_backfill = static_cast<std::size_t>(-1));
+         std::size_t max_backfill = static_cast<std::size_t>(-1))
+      : Policy(std::move(trials), std::move(workers_needed), worker_ranks, NodeLayout{}, max_backfill) {}
+  Policy(std::vector<int> trials, std::vector<int> workers_needed, const std::vector<int>& worker_ranks,
+         NodeLayout layout, std::size_t max_backfill = static_cast<std::size_t>(-1));
 
   /// The next dispatch the free workers allow, or nothing. Marks those workers busy.
   std::optional<Dispatch> next();
@@ -39,10 +54,16 @@ class Policy {
   std::size_t running() const { return running_.size(); }
 
  private:
-  Dispatch start(std::deque<int>::iterator position);
+  /// The workers (and the held ones) `trial` would get now, or nothing if it cannot start.
+  std::optional<Dispatch> fit(int trial) const;
+  Dispatch start(std::deque<int>::iterator position, Dispatch dispatch);
+  bool exclusive(int trial) const;
+  int node_of(int worker) const;
 
   std::deque<int> queue_;
   std::vector<int> workers_needed_;
+  NodeLayout layout_;
+  std::map<int, std::size_t> node_size_;  ///< workers per node
   std::set<int> free_;
   std::vector<Dispatch> running_;
   std::size_t max_backfill_;

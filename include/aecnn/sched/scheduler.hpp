@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "aecnn/sched/placement.hpp"
 #include "aecnn/sched/trial_log.hpp"
 #include "aecnn/sweep/expand.hpp"
 
@@ -32,6 +33,8 @@ struct SweepJob {
   std::string benchmark_trials;
   /// A running trial whose ranks say nothing for this long is lost (messages.hpp, step 3b).
   double worker_timeout_seconds = 300;
+  /// Per world rank, its node (Placement::node_of_rank): where exclusive trials may run alone.
+  std::vector<int> node_of_rank;
 };
 
 /// The result of a benchmark-aid trial (`kind` as in SweepJob::benchmark_trials): no training,
@@ -57,9 +60,10 @@ struct SweepOutcome {
 SweepOutcome run_scheduler(const boost::mpi::communicator& world, const SweepJob& job, TrialLog& log);
 
 /// Ranks 1..N-1: trains what rank 0 assigns, alone or with the other ranks of a trial's group,
-/// until told to stop. `local_rank` (the rank's index on its node) picks its GPU. Any exception
-/// inside a trial is reported as that trial's failure; the worker goes on.
-void run_worker(const boost::mpi::communicator& world, int local_rank);
+/// until told to stop. The placement's local rank picks its GPU, and its threads are set per
+/// trial (all of the node's cores for an exclusive one). Any exception inside a trial is
+/// reported as that trial's failure; the worker goes on.
+void run_worker(const boost::mpi::communicator& world, const Placement& placement);
 
 /// One process: the same as run_scheduler, training the trials itself in turn (every trial
 /// must need one rank).

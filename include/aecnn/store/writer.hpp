@@ -22,6 +22,7 @@ struct SweepInfo {
   std::string text;      ///< the sweep file's TOML, for provenance
   std::string data_dir;  ///< the data the trials train on
   std::string overrides;  ///< command-line changes to every trial (--set, --epochs-scale), or ""
+  std::string command_line;  ///< this run's command, recorded with each trial it finishes
 };
 
 /// What a results file says about one trial.

@@ -32,6 +32,7 @@ struct TrialConfig {
   int train_images = 0;  ///< use only the first N training-split images; 0 = all
   int eval_images = 0;   ///< use only the first N validation and test images; 0 = all
   int ranks = 1;         ///< worker ranks that train the trial together (data-parallel when > 1)
+  bool exclusive = false;  ///< alone on its node(s), with all their cores (clean timing)
 };
 
 /// Reads a resolved map (as made by expand()) into the typed struct.

@@ -27,5 +27,7 @@ void cuda_reset_peak(int index);
 std::int64_t cuda_peak_bytes(int index);
 std::int64_t cuda_allocated_bytes(int index);
 void* cuda_current_stream(int index);
+/// "NVIDIA H200, 139.8 GiB, compute 9.0": the GPU's name, memory and compute capability.
+std::string cuda_device_description(int index);
 
 }  // namespace aecnn::train

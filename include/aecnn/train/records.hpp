@@ -20,6 +20,22 @@ struct EpochRecord {
   double train_seconds = 0;     ///< wall time of the training steps alone (images/s = images / this)
 };
 
+/// Where and with what a trial ran (its leading rank's process), so that results that differ
+/// in time or in the last bits can be traced to hardware or versions (docs/results-format.md).
+struct Provenance {
+  std::string host;            ///< gethostname()
+  std::string cpu_model;       ///< /proc/cpuinfo "model name"
+  int cpus_online = 0;         ///< logical CPUs of the node
+  int cpus_allowed = 0;        ///< of those, the ones this rank may run on (its affinity)
+  std::string device;          ///< "cpu", or the GPU's name, memory and compute capability
+  std::string libtorch;        ///< LibTorch's version
+  std::string cpu_capability;  ///< the vector ISA LibTorch's CPU kernels run with (AVX2, AVX512)
+  std::string blas;            ///< the BLAS library in use, as it describes itself
+  std::string mpi;             ///< the MPI library's version string (first line)
+  std::string compiler;        ///< the compiler this tool was built with
+  std::string tool_version;    ///< aecnn's version and `git describe` at build time
+};
+
 /// Everything a finished trial reports besides its history.
 struct TrialResult {
   std::vector<EpochRecord> history;
@@ -55,6 +71,7 @@ struct TrialResult {
   std::string memory_measure = "unavailable";
 
   double wall_seconds = 0;         ///< whole trial: model build, epochs and final evaluations
+  Provenance provenance;
 };
 
 /// One named tensor as plain data (row-major float32), as the checkpoint stores it.
