@@ -15,8 +15,6 @@ const std::vector<std::pair<Phase, std::set<std::string>>> kPhaseKeys = {
     {Phase::kRegularization, {"conv_dropout", "fc_dropout", "l2"}},
 };
 
-const Setting& most_accurate(const std::vector<Setting>& settings) { return best_setting(settings); }
-
 // "larger than the seed-to-seed noise (Welch's t-test, p = 0.004)" and its kin, for a lead of
 // `a` over `b` in val accuracy.
 std::string lead_words(const Setting& a, const Setting& b) {
@@ -49,7 +47,7 @@ Judgement judge_lr_schedule(const std::vector<Setting>& settings) {
     j.table.add_row({s.label, n_of(s), fixed(s.initial_lr, 6), format_mean_sd(s.val_accuracy, 4),
                      format_interval(s.val_accuracy, 4), format_mean_sd(s.val_loss, 4),
                      format_mean_sd(s.test_accuracy, 4)});
-  const Setting& best = most_accurate(settings);
+  const Setting& best = best_setting(settings);
   j.chosen = best.label;
   j.answer = "Most accurate: " + best.label + " (starting at lr " + fixed(best.initial_lr, 6) + "), val accuracy " +
              format_mean_sd(best.val_accuracy, 4) + ".";
@@ -74,7 +72,7 @@ Judgement judge_batch_size(const std::vector<Setting>& settings) {
     if (dominated[i].empty()) pareto += (pareto.empty() ? "" : "; ") + s.label;
     else losers += (losers.empty() ? "" : "; ") + s.label + " (by " + dominated[i] + ")";
   }
-  const Setting& best = most_accurate(settings);
+  const Setting& best = best_setting(settings);
   j.chosen = best.label;
   j.answer = "Pareto set over (val accuracy, s/epoch, peak memory), means over seeds: " + pareto + ". " +
              (losers.empty() ? "No size is dominated." : "Dominated: " + losers + ".") + " Most accurate: " +
@@ -107,7 +105,7 @@ Judgement judge_attention(const std::vector<Setting>& settings) {
     }
     j.table.add_row({s.label, n_of(s), std::to_string(s.params), format_mean_sd(s.val_accuracy, 4), per_100k, gain, p, verdict});
   }
-  const Setting& best = most_accurate(settings);
+  const Setting& best = best_setting(settings);
   j.chosen = best.label;
   j.answer = "Most accurate: " + best.label + ", val accuracy " + format_mean_sd(best.val_accuracy, 4) + " with " +
              std::to_string(best.params) + " parameters." +
@@ -121,7 +119,7 @@ Judgement judge_regularization(const std::vector<Setting>& settings) {
               Table({"setting", "n", "train_acc", "val_acc", "val_acc 95% CI", "train-val gap", "p vs most accurate",
                      "as accurate"}),
               "", ""};
-  const Setting& best = most_accurate(settings);
+  const Setting& best = best_setting(settings);
   const Setting* chosen = nullptr;
   std::string excluded;
   // A setting that cannot be tested against the most accurate (under 2 seeds) is not taken: it
