@@ -53,23 +53,43 @@ forward() {
 trap 'forward USR1' USR1
 trap 'forward TERM' TERM
 
-"${launch[@]}" "$sweep_bin" "$sweep" -o "$results" --threads "$threads" --device "${AECNN_DEVICE:-auto}" \
-  --progress plain "$@" &
-launcher_pid=$!
-# `wait` returns early when a trapped signal arrives; wait again for the launcher's real end.
+# srun reports 0 for a job step that failed to launch (no task ever ran), so a 0 counts only when
+# the results file agrees that no trial is left (aecnn-sweep --status: 0 done, 5 trials left).
+# Such a step is launched again at once, up to 3 times: the next step of the job has a new step
+# id, and with it new names for what the failed one could not create (its PMIx socket, say).
+launches=0
 while :; do
-  wait "$launcher_pid"
-  rc=$?
-  kill -0 "$launcher_pid" 2>/dev/null || break
+  launches=$((launches + 1))
+  "${launch[@]}" "$sweep_bin" "$sweep" -o "$results" --threads "$threads" --device "${AECNN_DEVICE:-auto}" \
+    --progress plain "$@" &
+  launcher_pid=$!
+  # `wait` returns early when a trapped signal arrives; wait again for the launcher's real end.
+  while :; do
+    wait "$launcher_pid"
+    rc=$?
+    kill -0 "$launcher_pid" 2>/dev/null || break
+  done
+  [ "$rc" -eq 0 ] || break
+  "$sweep_bin" --status "$sweep" -o "$results" "$@"
+  status=$?
+  case $status in
+    0) exit 0 ;;
+    5) [ "$launches" -lt 3 ] && [ "$warned" -eq 0 ] || break
+       echo "run-sweep.sh: the launcher ended with exit code 0 before the sweep was finished (a job step that" \
+            "failed to start?): launching it again" ;;
+    *) echo "run-sweep.sh: cannot tell whether the sweep finished (aecnn-sweep --status: exit code $status): not requeued"
+       exit "$status" ;;
+  esac
 done
 
 # Requeue what a requeue can fix: a stop before a time limit or a pre-emption (exit code 3), a
 # worker that stopped answering (4), or a job the MPI launcher ended because a rank or a node
 # died (any other code: 137 after a SIGKILL, ...). Never bad input (2) or trials that failed for
 # good (1): running again would change nothing. mpirun answers a forwarded SIGTERM with its own 1,
-# so after a forwarded warning a 1 counts as stopped too. AECNN_MAX_REQUEUES bounds the loop.
+# so after a forwarded warning a 1 counts as stopped too; a 0 here left trials to run (above).
+# AECNN_MAX_REQUEUES bounds the loop.
 case $rc in
-  0) exit 0 ;;
+  0) why="the launcher ended with exit code 0 $launches times before the sweep was finished" ;;
   2) echo "run-sweep.sh: bad input (exit code 2, the error is above): not requeued; fix it, then submit again"
      exit 2 ;;
   1) if [ "$warned" -eq 0 ]; then
@@ -86,4 +106,4 @@ if [ -n "${SLURM_JOB_ID:-}" ] && [ "${SLURM_RESTART_COUNT:-0}" -lt "${AECNN_MAX_
   scontrol requeue "$SLURM_JOB_ID" && exit 0
 fi
 echo "run-sweep.sh: $why; not requeued; resume by submitting the same script again with $sweep $results"
-exit "$rc"
+exit $((rc == 0 ? 5 : rc))

@@ -1,6 +1,7 @@
 // aecnn-sweep: runs a sweep file's trials on MPI ranks and writes results.h5.
 //   mpirun -np 8 aecnn-sweep sweeps/all.toml -o results.h5
 //   aecnn-sweep --dry-run sweeps/all.toml
+//   aecnn-sweep --status sweeps/all.toml -o results.h5
 //   aecnn-sweep export results.h5 final-0000 -o final-0000.pt
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <memory>
 
 #include "aecnn/analysis/trial_table.hpp"
@@ -38,6 +40,7 @@ struct Options {
   int threads = 0;       ///< 0: default_threads()
   std::string device = "auto";
   bool dry_run = false;
+  bool status = false;    ///< report how far the results file is; train nothing
   bool new_file = false;  ///< move an existing results file aside instead of resuming it
   std::string progress = "auto";
   sweep::Overrides overrides;
@@ -104,6 +107,38 @@ int dry_run(const Options& options) {
 std::string sweep_identity(const Plan& plan, const Options& options) {
   const std::string hash = sweep::sweep_hash(plan.spec, plan.trials);
   return options.benchmark_trials.empty() ? hash : hash + "+benchmark-trials=" + options.benchmark_trials;
+}
+
+// --status: what running the same command would still train, read without MPI and without
+// opening the file for writing. Scripts rely on its exit code: an MPI launcher may report success
+// for a job step that never started (srun does when a step fails to launch), so "the launcher
+// returned 0" alone does not prove the sweep finished.
+int report_status(const Options& options) {
+  const Plan plan = make_plan(options);
+  const auto total = plan.trials.size();
+  if (!std::filesystem::exists(options.results)) {
+    std::printf("%s: no such file yet: %s has %zu trial(s), all still to run\n", options.results.c_str(),
+                plan.spec.name.c_str(), total);
+    return kExitUnfinished;
+  }
+  const store::ResultsContents contents = store::read_results(options.results);
+  const std::string identity = sweep_identity(plan, options);
+  if (contents.sweep_hash != identity)
+    throw Error(options.results + ": holds results of another sweep ('" + contents.sweep_name + "', hash " +
+                contents.sweep_hash + ", this one is " + identity + ")");
+  std::map<std::string, const store::TrialRecord*> recorded;
+  for (const auto& trial : contents.trials) recorded[trial.id] = &trial;
+  std::size_t done = 0, given_up = 0;
+  for (const auto& trial : plan.trials) {
+    const auto it = recorded.find(trial.id);
+    if (it == recorded.end()) continue;
+    if (it->second->status == store::kStatusDone) ++done;
+    else if (it->second->status == store::kStatusFailed && it->second->failures >= plan.spec.max_attempts) ++given_up;
+  }
+  const std::size_t to_run = total - done - given_up;
+  std::printf("%s: %s: %zu trial(s): %zu done, %zu failed too often to try again, %zu still to run\n",
+              options.results.c_str(), plan.spec.name.c_str(), total, done, given_up, to_run);
+  return to_run == 0 ? kExitOk : kExitUnfinished;
 }
 std::string overrides_text(const Options& options) {
   const std::string text = options.overrides.to_string();
@@ -283,6 +318,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   app.add_flag("--dry-run", options.dry_run, "print the expanded trials and check the data; train nothing");
+  app.add_flag("--status", options.status,
+               "say how many of the sweep's trials the results file (-o) has done and how many are still to run; "
+               "exit code 0 when none is left, 5 when some are; no MPI, no training");
   app.add_option("--set", options.overrides.set,
                  "KEY=VALUE for every trial, e.g. --set train_images=2000 (repeatable; a quick look)");
   app.add_option("--epochs-scale", options.overrides.epochs_scale,
@@ -337,9 +375,9 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (options.dry_run) {
+  if (options.dry_run || options.status) {
     try {
-      return dry_run(options);
+      return options.status ? report_status(options) : dry_run(options);
     } catch (const std::exception& error) {
       print_error(error);
       return aecnn::kExitBadInput;

@@ -8,6 +8,11 @@ source "$src/tests/support/expect.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# --status (what slurm/run-sweep.sh asks before it believes a launcher's exit code 0): no file
+# yet, every trial is still to run: exit code 5.
+"$build/aecnn-sweep" --status "$src/tests/data/sweeps/diverge.toml" -o "$work/r.h5" > "$work/status.log" 2>&1
+expect_code 5 $? "--status before the first run" "$work/status.log"
+expect_line "$work/status.log" "r.h5: no such file yet: diverge has 3 trial\(s\), all still to run" "--status"
 "$mpiexec" -n 2 "$build/aecnn-sweep" "$src/tests/data/sweeps/diverge.toml" -o "$work/r.h5" >"$work/run.log" 2>&1
 code=$?
 cat "$work/run.log"
@@ -21,6 +26,19 @@ import h5py, sys
 t = h5py.File(sys.argv[1])['trials/diverge-0001']
 assert (t.attrs['attempts'], t.attrs['failures'], t.attrs['status']) == (2, 2, 'failed'), dict(t.attrs)
 " "$work/r.h5" || fail "the failed trial's attributes in the file"
+# Nothing is left to run once the failed trial is over its budget: --status exits 0.
+"$build/aecnn-sweep" --status "$src/tests/data/sweeps/diverge.toml" -o "$work/r.h5" > "$work/status.log" 2>&1 ||
+  fail "--status of a file with nothing left to run: exit code $?: $(cat "$work/status.log")"
+expect_line "$work/status.log" "diverge: 3 trial\(s\): 2 done, 1 failed too often to try again, 0 still to run" "--status"
+# A trial the file does not record as done (an interrupted one, as a kill leaves it) is still to run.
+cp "$work/r.h5" "$work/part.h5"
+/usr/bin/python3 -c "
+import h5py, sys
+h5py.File(sys.argv[1], 'r+')['trials/diverge-0000'].attrs['status'] = 'interrupted'
+" "$work/part.h5" || fail "h5py could not mark a trial interrupted"
+"$build/aecnn-sweep" --status "$src/tests/data/sweeps/diverge.toml" -o "$work/part.h5" > "$work/status.log" 2>&1
+expect_code 5 $? "--status of a file with an interrupted trial" "$work/status.log"
+expect_line "$work/status.log" "diverge: 3 trial\(s\): 1 done, 1 failed too often to try again, 1 still to run" "--status"
 # Over its budget: the rerun trains nothing, still reports the failure, still exits 1.
 "$mpiexec" -n 2 "$build/aecnn-sweep" "$src/tests/data/sweeps/diverge.toml" -o "$work/r.h5" >"$work/rerun.log" 2>&1
 code=$?

@@ -6,11 +6,13 @@
 #  2. the time-limit path: a longer sweep gets the pre-timeout SIGUSR1 (scancel --signal=USR1
 #     --batch, what #SBATCH --signal=B:USR1@300 sends), checkpoints, requeues itself, and the
 #     requeued run resumes the same file to the end.
-# The daemons are stopped by their PIDs at the end, pass or fail. Needs root (slurmd) and the
-# Debian packages slurmctld, slurmd, slurm-client and munge (scripts/setup installs them).
 #  3. a lost worker: kill -9 of a worker task, and kill -STOP of one; each job ends in bounded
 #     time, is requeued, and its requeued run finishes the sweep equal to an uninterrupted run;
-#  4. bad input: the job fails at once and is not requeued.
+#  4. bad input: the job fails at once and is not requeued;
+#  5. a job step that fails to launch (srun exits 0 then) is not taken for a finished sweep:
+#     run-sweep.sh launches it again.
+# The daemons are stopped by their PIDs at the end, pass or fail. Needs root (slurmd) and the
+# Debian packages slurmctld, slurmd, slurm-client and munge (scripts/setup installs them).
 # usage: slurm_jobs.sh BUILD_DIR SOURCE_DIR [MPIEXEC]
 set -euo pipefail
 build=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
@@ -85,13 +87,17 @@ cd "$src"
 export AECNN_SWEEP=$build/aecnn-sweep
 
 # Requeued jobs wait for a begin time; start job $1 now rather than in Slurm's two minutes, but
-# only once its first run has left the node (else Slurm refuses the launch: credential revoked).
+# only once its first run has left the node: every slurmstepd of the job gone (a step daemon
+# still cleaning up holds the PMIx socket its namesake step of the next run needs), and the next
+# second begun (slurmd compares the new credential with its revocation in whole seconds).
 start_requeued() {
   for _ in $(seq 240); do
-    [ "$(job_state "$1")" = PENDING ] && [ "$(sinfo -h -o %T)" = idle ] && break
+    [ "$(job_state "$1")" = PENDING ] && [ "$(sinfo -h -o %T)" = idle ] &&
+      ! pgrep -f "^slurmstepd: \[$1\." > /dev/null && break
     sleep 0.5
   done
   [ "$(job_state "$1")" = PENDING ] || fail "job $1 is $(job_state "$1"), not pending after its requeue"
+  pgrep -af "^slurmstepd: \[$1\." && fail "job $1's step daemons are still running 120 s after its requeue"
   sleep 2
   scontrol update jobid="$1" StartTime=now
 }
@@ -180,3 +186,24 @@ expect_line "$out" "bad input \(exit code 2" "the bad-input job"
 expect_no_line "$out" "requeueing" "the bad-input job"
 [ ! -e "$dir/bad.h5" ] || fail "a results file was created for bad input"
 echo "slurm_jobs: bad input: job $id failed at once and was not requeued"
+
+# 5. A job step that fails to launch: srun then exits 0 although no task ran. Made to happen here
+# by a file at the path of the step's PMIx socket (where a step daemon still cleaning up after a
+# requeue leaves its own). run-sweep.sh must not take the 0 for a finished sweep: --status says
+# trials are still to run, so it launches again (the job's next step, with another socket), and
+# the job completes with the sweep finished.
+out=$dir/no-launch.out
+id=$(sbatch --hold --parsable --ntasks=3 --cpus-per-task=1 --time=10 --output="$out" \
+       slurm/sweep-cpu.sbatch tests/data/sweeps/tiny.toml "$dir/no-launch.h5")
+touch "$dir/spool/stepd.slurm.pmix.$id.0"
+scontrol release "$id"
+wait_completed "$id" 300
+expect_line "$out" "no such file yet: tiny has 4 trial\(s\), all still to run" "the step that did not launch"
+expect_line "$out" "the launcher ended with exit code 0 before the sweep was finished .*: launching it again" \
+  "the step that did not launch"
+expect_line "$out" "4 of 4 trials done, 0 failed" "the second launch"
+expect_line "$out" "tiny: 4 trial\(s\): 4 done, 0 failed too often to try again, 0 still to run" "--status after the second launch"
+expect_no_line "$out" "requeueing" "the job whose first step did not launch"
+/usr/bin/python3 "$src/tests/integration/check_results.py" "$dir/no-launch.h5" --done 4 --epochs 2 ||
+  fail "check_results.py on the file of the job whose first step did not launch"
+echo "slurm_jobs: a job step that failed to launch (srun exit code 0): job $id launched it again and completed the sweep"
