@@ -1,0 +1,162 @@
+#include "aecnn/search/parzen_estimator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace aecnn::search {
+namespace {
+
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kLogSqrt2Pi = 0.91893853320467274178;  // log(sqrt(2 pi))
+
+// log(Phi(b) - Phi(a)) for a < b, from the side of zero where erfc keeps its digits.
+double log_gauss_mass(double a, double b) {
+  double mass;
+  if (a >= 0) mass = 0.5 * (std::erfc(a * kInvSqrt2) - std::erfc(b * kInvSqrt2));
+  else if (b <= 0) mass = 0.5 * (std::erfc(-b * kInvSqrt2) - std::erfc(-a * kInvSqrt2));
+  else mass = 0.5 * (std::erf(b * kInvSqrt2) - std::erf(a * kInvSqrt2));
+  return mass > 0 ? std::log(mass) : -std::numeric_limits<double>::infinity();
+}
+
+double log_sum_exp(const std::vector<double>& terms) {
+  const double top = *std::max_element(terms.begin(), terms.end());
+  if (!std::isfinite(top)) return top;
+  double sum = 0;
+  for (const double t : terms) sum += std::exp(t - top);
+  return top + std::log(sum);
+}
+
+// Index drawn with probabilities `p` (summing to 1), Optuna's way: the number of cumulative
+// sums below a uniform draw.
+std::size_t draw_index(const std::vector<double>& p, std::mt19937_64& engine) {
+  const double u = unit_uniform(engine);
+  double cumulative = 0;
+  std::size_t below = 0;
+  for (const double pi : p) {
+    cumulative += pi;
+    if (cumulative < u) ++below;
+  }
+  return std::min(below, p.size() - 1);
+}
+
+}  // namespace
+
+std::vector<double> default_observation_weights(std::size_t n) {
+  if (n < 25) return std::vector<double>(n, 1.0);
+  std::vector<double> weights(n, 1.0);
+  const std::size_t ramp = n - 25;
+  const double first = 1.0 / static_cast<double>(n);
+  for (std::size_t i = 0; i < ramp; ++i)
+    weights[i] = ramp == 1 ? first : first + (1.0 - first) * static_cast<double>(i) / static_cast<double>(ramp - 1);
+  return weights;
+}
+
+ParzenEstimator::ParzenEstimator(const ParamSpace& space, const std::vector<double>& observations, double prior_weight)
+    : space_(space) {
+  const std::size_t n = observations.size();
+  weights_ = default_observation_weights(n);
+  weights_.push_back(prior_weight);
+  const double total = std::accumulate(weights_.begin(), weights_.end(), 0.0);
+  for (double& w : weights_) w /= total;
+
+  if (space.kind == ParamSpace::Kind::kChoice) {
+    const double smoothing = prior_weight / static_cast<double>(n + 1);
+    choice_probabilities_.assign(n + 1, std::vector<double>(static_cast<std::size_t>(space.choices), smoothing));
+    for (std::size_t k = 0; k < n; ++k) choice_probabilities_[k][static_cast<std::size_t>(observations[k])] += 1.0;
+    for (auto& row : choice_probabilities_) {
+      const double sum = std::accumulate(row.begin(), row.end(), 0.0);
+      for (double& p : row) p /= sum;
+    }
+    return;
+  }
+
+  switch (space.kind) {
+    case ParamSpace::Kind::kLogUniform: low_ = std::log(space.low), high_ = std::log(space.high); break;
+    case ParamSpace::Kind::kInt: low_ = space.low - 0.5, high_ = space.high + 0.5; break;
+    default: low_ = space.low, high_ = space.high; break;
+  }
+  for (const double value : observations) mus_.push_back(transform(value));
+  mus_.push_back(0.5 * (low_ + high_));  // the prior's component
+
+  // Each bandwidth: the larger gap to its neighbours in sorted order, the bounds standing in
+  // for the missing neighbour at either end, except that the outermost two take their inner
+  // gap (Optuna's consider_endpoints=False); then clipped to [range / min(100, 1 + m), range].
+  const std::size_t m = mus_.size();
+  std::vector<std::size_t> order(m);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return mus_[a] < mus_[b]; });
+  std::vector<double> sorted{low_};
+  for (const std::size_t i : order) sorted.push_back(mus_[i]);
+  sorted.push_back(high_);
+  std::vector<double> sorted_sigmas(m);
+  for (std::size_t j = 0; j < m; ++j)
+    sorted_sigmas[j] = std::max(sorted[j + 1] - sorted[j], sorted[j + 2] - sorted[j + 1]);
+  if (sorted.size() >= 4) {
+    sorted_sigmas.front() = sorted[2] - sorted[1];
+    sorted_sigmas.back() = sorted[sorted.size() - 2] - sorted[sorted.size() - 3];
+  }
+  const double range = high_ - low_;
+  const double min_sigma = range / std::min(100.0, 1.0 + static_cast<double>(m));
+  sigmas_.assign(m, 0.0);
+  for (std::size_t j = 0; j < m; ++j) sigmas_[order[j]] = std::clamp(sorted_sigmas[j], min_sigma, range);
+  sigmas_.back() = range;  // the prior's bandwidth is the whole range, unclipped
+
+  for (std::size_t k = 0; k < m; ++k)
+    log_mass_.push_back(log_gauss_mass((low_ - mus_[k]) / sigmas_[k], (high_ - mus_[k]) / sigmas_[k]));
+}
+
+double ParzenEstimator::transform(double value) const {
+  return space_.kind == ParamSpace::Kind::kLogUniform ? std::log(value) : value;
+}
+
+// A normal draw (Box-Muller on our own uniforms) kept only inside [low_, high_]. Every centre
+// lies within the bounds and no bandwidth exceeds their distance, so at least a third of the
+// draws land inside: the loop ends after a few tries.
+double ParzenEstimator::truncated_normal(double mu, double sigma, std::mt19937_64& engine) const {
+  constexpr double kTwoPi = 6.28318530717958647692;
+  for (;;) {
+    const double u1 = 1.0 - unit_uniform(engine);  // (0, 1]: the logarithm stays finite
+    const double u2 = unit_uniform(engine);
+    const double x = mu + sigma * std::sqrt(-2.0 * std::log(u1)) * std::cos(kTwoPi * u2);
+    if (x >= low_ && x <= high_) return x;
+  }
+}
+
+double ParzenEstimator::sample(std::mt19937_64& engine) const {
+  const std::size_t k = draw_index(weights_, engine);
+  if (space_.kind == ParamSpace::Kind::kChoice) return static_cast<double>(draw_index(choice_probabilities_[k], engine));
+  const double x = truncated_normal(mus_[k], sigmas_[k], engine);
+  switch (space_.kind) {
+    case ParamSpace::Kind::kLogUniform: return std::clamp(std::exp(x), space_.low, space_.high);
+    // Round half to even, as numpy's round, which Optuna uses.
+    case ParamSpace::Kind::kInt: return std::clamp(std::nearbyint(x), space_.low, space_.high);
+    default: return x;
+  }
+}
+
+double ParzenEstimator::component_log_pdf(std::size_t k, double x) const {
+  const double mu = mus_[k], sigma = sigmas_[k];
+  if (space_.kind == ParamSpace::Kind::kInt) {
+    const double a = (std::max(x - 0.5, low_) - mu) / sigma, b = (std::min(x + 0.5, high_) - mu) / sigma;
+    return log_gauss_mass(a, b) - log_mass_[k];
+  }
+  const double z = (x - mu) / sigma;
+  return -0.5 * z * z - kLogSqrt2Pi - std::log(sigma) - log_mass_[k];
+}
+
+double ParzenEstimator::log_pdf(double value) const {
+  std::vector<double> terms(weights_.size());
+  if (space_.kind == ParamSpace::Kind::kChoice) {
+    double p = 0;
+    for (std::size_t k = 0; k < weights_.size(); ++k)
+      p += weights_[k] * choice_probabilities_[k][static_cast<std::size_t>(value)];
+    return std::log(p);
+  }
+  const double x = transform(value);
+  for (std::size_t k = 0; k < weights_.size(); ++k) terms[k] = std::log(weights_[k]) + component_log_pdf(k, x);
+  return log_sum_exp(terms);
+}
+
+}  // namespace aecnn::search
