@@ -77,34 +77,41 @@ ParzenEstimator::ParzenEstimator(const ParamSpace& space, const std::vector<doub
     case ParamSpace::Kind::kInt: low_ = space.low - 0.5, high_ = space.high + 0.5; break;
     default: low_ = space.low, high_ = space.high; break;
   }
+  const std::size_t m = n + 1;
+  mus_.reserve(m);
   for (const double value : observations) mus_.push_back(transform(value));
   mus_.push_back(0.5 * (low_ + high_));  // the prior's component
 
   // Each bandwidth: the larger gap to its neighbours in sorted order, the bounds standing in
   // for the missing neighbour at either end, except that the outermost two take their inner
   // gap (Optuna's consider_endpoints=False); then clipped to [range / min(100, 1 + m), range].
-  const std::size_t m = mus_.size();
-  std::vector<std::size_t> order(m);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return mus_[a] < mus_[b]; });
-  std::vector<double> sorted{low_};
-  for (const std::size_t i : order) sorted.push_back(mus_[i]);
-  sorted.push_back(high_);
-  std::vector<double> sorted_sigmas(m);
-  for (std::size_t j = 0; j < m; ++j)
-    sorted_sigmas[j] = std::max(sorted[j + 1] - sorted[j], sorted[j + 2] - sorted[j + 1]);
-  if (sorted.size() >= 4) {
-    sorted_sigmas.front() = sorted[2] - sorted[1];
-    sorted_sigmas.back() = sorted[sorted.size() - 2] - sorted[sorted.size() - 3];
-  }
+  // Sorted as (value, index) pairs: equal values keep their order, as a stable sort would.
+  std::vector<std::pair<double, std::size_t>> sorted(m);
+  for (std::size_t k = 0; k < m; ++k) sorted[k] = {mus_[k], k};
+  std::sort(sorted.begin(), sorted.end());
+  auto at = [&](std::size_t j) { return j == 0 ? low_ : j == m + 1 ? high_ : sorted[j - 1].first; };  // with the bounds
   const double range = high_ - low_;
   const double min_sigma = range / std::min(100.0, 1.0 + static_cast<double>(m));
   sigmas_.assign(m, 0.0);
-  for (std::size_t j = 0; j < m; ++j) sigmas_[order[j]] = std::clamp(sorted_sigmas[j], min_sigma, range);
+  for (std::size_t j = 0; j < m; ++j) {
+    double sigma = std::max(at(j + 1) - at(j), at(j + 2) - at(j + 1));
+    if (m >= 2 && j == 0) sigma = at(2) - at(1);
+    if (m >= 2 && j == m - 1) sigma = at(m) - at(m - 1);
+    sigmas_[sorted[j].second] = std::clamp(sigma, min_sigma, range);
+  }
   sigmas_.back() = range;  // the prior's bandwidth is the whole range, unclipped
 
-  for (std::size_t k = 0; k < m; ++k)
-    log_mass_.push_back(log_gauss_mass((low_ - mus_[k]) / sigmas_[k], (high_ - mus_[k]) / sigmas_[k]));
+  log_mass_.resize(m);
+  log_scale_.resize(m);
+  inv_sigma_.resize(m);
+  for (std::size_t k = 0; k < m; ++k) {
+    inv_sigma_[k] = 1.0 / sigmas_[k];
+    const double a = (low_ - mus_[k]) * inv_sigma_[k], b = (high_ - mus_[k]) * inv_sigma_[k];
+    // Beyond 8.5 sigmas on both sides the mass is 1 to within 2e-17: log 0, no erf() needed
+    // (most components of a large estimator are narrow and well inside the bounds).
+    log_mass_[k] = a < -8.5 && b > 8.5 ? 0.0 : log_gauss_mass(a, b);
+    log_scale_[k] = std::log(weights_[k] * inv_sigma_[k]) - kLogSqrt2Pi - log_mass_[k];
+  }
 }
 
 double ParzenEstimator::transform(double value) const {
@@ -147,7 +154,6 @@ double ParzenEstimator::component_log_pdf(std::size_t k, double x) const {
 }
 
 double ParzenEstimator::log_pdf(double value) const {
-  std::vector<double> terms(weights_.size());
   if (space_.kind == ParamSpace::Kind::kChoice) {
     double p = 0;
     for (std::size_t k = 0; k < weights_.size(); ++k)
@@ -155,8 +161,29 @@ double ParzenEstimator::log_pdf(double value) const {
     return std::log(p);
   }
   const double x = transform(value);
-  for (std::size_t k = 0; k < weights_.size(); ++k) terms[k] = std::log(weights_[k]) + component_log_pdf(k, x);
-  return log_sum_exp(terms);
+  const std::size_t m = weights_.size();
+  if (space_.kind == ParamSpace::Kind::kInt) {
+    std::vector<double> terms(m);
+    for (std::size_t k = 0; k < m; ++k) terms[k] = std::log(weights_[k]) + component_log_pdf(k, x);
+    return log_sum_exp(terms);
+  }
+  // Log-sum-exp over the components, in two passes over the exponents (a multiply-add each,
+  // recomputed rather than stored: no allocation per call): the largest, then exp() of those
+  // within 40 of it only; each other one adds less than exp(-40) = 4e-18 of the sum, below a
+  // double's resolution. With thousands of trials most components are far from any one point.
+  auto exponent = [&](std::size_t k) {
+    const double z = (x - mus_[k]) * inv_sigma_[k];
+    return log_scale_[k] - 0.5 * z * z;
+  };
+  double top = -std::numeric_limits<double>::infinity();
+  for (std::size_t k = 0; k < m; ++k) top = std::max(top, exponent(k));
+  if (!std::isfinite(top)) return top;
+  double sum = 0;
+  for (std::size_t k = 0; k < m; ++k) {
+    const double e = exponent(k) - top;
+    if (e > -40.0) sum += std::exp(e);
+  }
+  return top + std::log(sum);
 }
 
 }  // namespace aecnn::search

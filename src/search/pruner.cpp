@@ -20,6 +20,7 @@ AshaPruner::AshaPruner(int grace_epochs, int reduction_factor, int max_epochs, D
     throw std::invalid_argument("ASHA needs grace_epochs >= 1, reduction_factor >= 2, max_epochs >= 1");
   for (long long rung = grace_epochs; rung < max_epochs; rung *= reduction_factor) rungs_.push_back(static_cast<int>(rung));
   recorded_.resize(rungs_.size());
+  ascending_.resize(rungs_.size());
 }
 
 PruneVerdict AshaPruner::report(int, int epoch, double value) {
@@ -33,13 +34,15 @@ PruneVerdict AshaPruner::report(int, int epoch, double value) {
   }
   if (it == rungs_.end()) return verdict;
   verdict.rung = static_cast<int>(it - rungs_.begin());
-  auto& values = recorded_[static_cast<std::size_t>(verdict.rung)];
-  values.push_back(value);
-  std::vector<double> ranked = values;
-  std::sort(ranked.begin(), ranked.end(), [&](double a, double b) { return better(a, b, direction_); });
-  const std::size_t keep = std::max<std::size_t>(1, ranked.size() / static_cast<std::size_t>(reduction_factor_));
-  verdict.cutoff = ranked[keep - 1];
-  verdict.compared = static_cast<int>(ranked.size());
+  const auto rung = static_cast<std::size_t>(verdict.rung);
+  recorded_[rung].push_back(value);
+  auto& ascending = ascending_[rung];
+  ascending.insert(std::upper_bound(ascending.begin(), ascending.end(), value), value);
+  const std::size_t n = ascending.size();
+  const std::size_t keep = std::max<std::size_t>(1, n / static_cast<std::size_t>(reduction_factor_));
+  // The keep-th best: from the top when maximising, from the bottom when minimising.
+  verdict.cutoff = direction_ == Direction::kMaximize ? ascending[n - keep] : ascending[keep - 1];
+  verdict.compared = static_cast<int>(n);
   verdict.stop = better(verdict.cutoff, value, direction_);
   return verdict;
 }
@@ -73,8 +76,7 @@ PruneVerdict MedianPruner::report(int trial, int epoch, double value) {
   }
   const auto at = completed_values_.find(epoch);
   if (at == completed_values_.end() || at->second.empty()) return verdict;
-  std::vector<double> sorted = at->second;
-  std::sort(sorted.begin(), sorted.end());
+  const std::vector<double>& sorted = at->second;
   const double position = 0.5 * static_cast<double>(sorted.size() - 1);
   const auto lower = static_cast<std::size_t>(std::floor(position));
   const std::size_t upper = std::min(lower + 1, sorted.size() - 1);
@@ -88,7 +90,10 @@ void MedianPruner::completed(int trial) {
   const auto it = running_.find(trial);
   if (it != running_.end()) {
     for (std::size_t e = 0; e < it->second.size(); ++e)
-      if (!std::isnan(it->second[e])) completed_values_[static_cast<int>(e) + 1].push_back(it->second[e]);
+      if (!std::isnan(it->second[e])) {
+        auto& sorted = completed_values_[static_cast<int>(e) + 1];
+        sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), it->second[e]), it->second[e]);
+      }
     running_.erase(it);
   }
   ++completed_count_;

@@ -28,19 +28,23 @@ void split_observations(const std::vector<Observation>& history, int n_below, st
                         std::vector<std::size_t>& above) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
   // Optuna's key (-step, value), lexicographic: completed trials have step +inf; a NaN value
-  // ranks last among its step; a pruned trial that reported nothing gets (1, 0).
-  auto key = [&](std::size_t i) {
+  // ranks last among its step; a pruned trial that reported nothing gets (1, 0). The index
+  // breaks ties, as Optuna's stable sort does.
+  std::vector<std::tuple<double, double, std::size_t>> keys;
+  keys.reserve(history.size());
+  for (std::size_t i = 0; i < history.size(); ++i) {
     const Observation& o = history[i];
-    if (o.complete) return std::make_tuple(-kInf, std::isnan(o.loss) ? kInf : o.loss);
-    if (o.epochs <= 0) return std::make_tuple(1.0, 0.0);
-    return std::make_tuple(-static_cast<double>(o.epochs), std::isnan(o.loss) ? kInf : o.loss);
-  };
-  std::vector<std::size_t> order(history.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
-  const auto split = order.begin() + std::min<std::ptrdiff_t>(n_below, static_cast<std::ptrdiff_t>(order.size()));
-  below.assign(order.begin(), split);
-  above.assign(split, order.end());
+    const double loss = std::isnan(o.loss) ? kInf : o.loss;
+    if (o.complete) keys.emplace_back(-kInf, loss, i);
+    else if (o.epochs <= 0) keys.emplace_back(1.0, 0.0, i);
+    else keys.emplace_back(-static_cast<double>(o.epochs), loss, i);
+  }
+  // Only the best n_below need ordering among themselves: a partition, then a sort of those.
+  const std::size_t split = std::min(static_cast<std::size_t>(std::max(n_below, 0)), keys.size());
+  std::nth_element(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(split), keys.end());
+  below.clear();
+  above.clear();
+  for (std::size_t j = 0; j < keys.size(); ++j) (j < split ? below : above).push_back(std::get<2>(keys[j]));
   std::sort(below.begin(), below.end());
   std::sort(above.begin(), above.end());
 }
@@ -62,6 +66,8 @@ std::vector<double> TpeSampler::suggest(std::uint64_t number, const std::vector<
   split_observations(history, tpe_gamma(n), below, above);
   for (std::size_t p = 0; p < space_.size(); ++p) {
     std::vector<double> good, bad;
+    good.reserve(below.size());
+    bad.reserve(above.size());
     for (const std::size_t i : below) good.push_back(history[i].params[p]);
     for (const std::size_t i : above) bad.push_back(history[i].params[p]);
     const ParzenEstimator l(space_[p], good, options_.prior_weight), g(space_[p], bad, options_.prior_weight);

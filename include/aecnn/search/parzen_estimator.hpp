@@ -45,6 +45,9 @@ class ParzenEstimator {
   double low_ = 0, high_ = 0;  ///< the transformed bounds
   std::vector<double> weights_, mus_, sigmas_;
   std::vector<double> log_mass_;  ///< each component's log mass inside [low_, high_]
+  /// log(weight) - log(sigma) - log(sqrt(2 pi)) - log(mass) and 1/sigma, per component: the
+  /// density's constant parts, computed once, so log_pdf's loop is a multiply-add per component.
+  std::vector<double> log_scale_, inv_sigma_;
   std::vector<std::vector<double>> choice_probabilities_;
 };
 

@@ -54,6 +54,7 @@ class AshaPruner : public Pruner {
   Direction direction_;
   std::vector<int> rungs_;
   std::vector<std::vector<double>> recorded_;
+  std::vector<std::vector<double>> ascending_;  ///< the same values, kept sorted: a verdict is O(log n + n) moves
 };
 
 class MedianPruner : public Pruner {
@@ -67,7 +68,7 @@ class MedianPruner : public Pruner {
   int startup_trials_, warmup_epochs_;
   Direction direction_;
   std::map<int, std::vector<double>> running_;          ///< each running trial's values, epoch 1 first
-  std::map<int, std::vector<double>> completed_values_;  ///< epoch -> the completed trials' values there
+  std::map<int, std::vector<double>> completed_values_;  ///< epoch -> the completed trials' values there, ascending
   int completed_count_ = 0;
 };
 
