@@ -62,14 +62,13 @@ std::vector<Problem> problems() {
 }
 
 double run(const Problem& problem, int startup, std::uint64_t seed, int evals) {
-  const TpeSampler sampler(problem.space, {startup, 24, 1.0}, seed);
-  std::vector<Observation> history;
+  TpeSampler sampler(problem.space, {startup, 24, 1.0}, seed);
   double best = INFINITY;
   for (int n = 0; n < evals; ++n) {
-    const auto x = sampler.suggest(static_cast<std::uint64_t>(n), history);
+    const auto x = sampler.suggest(static_cast<std::uint64_t>(n));
     const double y = problem.f(x);
     best = std::min(best, y);
-    history.push_back({x, y, true, 0});
+    sampler.observe({x, y, true, 0});
   }
   return best;
 }
@@ -101,15 +100,14 @@ int timing() {
   std::printf("| decision | finished trials | ms per decision |\n|---|---:|---:|\n");
   for (const int n : {1000, 10000}) {
     std::mt19937_64 engine(1);
-    std::vector<Observation> history;
+    TpeSampler sampler(h6.space, {}, 7);
     for (int i = 0; i < n; ++i) {
       std::vector<double> x(6);
       for (auto& v : x) v = unit_uniform(engine);
-      history.push_back({x, hartmann6(x), true, 0});
+      sampler.observe({x, hartmann6(x), true, 0});
     }
-    const TpeSampler sampler(h6.space, {}, 7);
     double sink = 0;
-    const double ms = mean_ms(n >= 10000 ? 20 : 100, [&](int i) { sink += sampler.suggest(static_cast<std::uint64_t>(i), history)[0]; });
+    const double ms = mean_ms(n >= 10000 ? 20 : 100, [&](int i) { sink += sampler.suggest(static_cast<std::uint64_t>(i))[0]; });
     std::printf("| TPE suggestion, 6 parameters | %d | %.3f |\n", n, ms);
     if (sink == 12345) std::printf(" ");
   }

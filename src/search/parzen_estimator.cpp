@@ -53,7 +53,8 @@ std::vector<double> default_observation_weights(std::size_t n) {
   return weights;
 }
 
-ParzenEstimator::ParzenEstimator(const ParamSpace& space, const std::vector<double>& observations, double prior_weight)
+ParzenEstimator::ParzenEstimator(const ParamSpace& space, const std::vector<double>& observations, double prior_weight,
+                                 const std::vector<std::size_t>* ascending)
     : space_(space) {
   const std::size_t n = observations.size();
   weights_ = default_observation_weights(n);
@@ -85,10 +86,18 @@ ParzenEstimator::ParzenEstimator(const ParamSpace& space, const std::vector<doub
   // Each bandwidth: the larger gap to its neighbours in sorted order, the bounds standing in
   // for the missing neighbour at either end, except that the outermost two take their inner
   // gap (Optuna's consider_endpoints=False); then clipped to [range / min(100, 1 + m), range].
-  // Sorted as (value, index) pairs: equal values keep their order, as a stable sort would.
-  std::vector<std::pair<double, std::size_t>> sorted(m);
-  for (std::size_t k = 0; k < m; ++k) sorted[k] = {mus_[k], k};
-  std::sort(sorted.begin(), sorted.end());
+  // Sorted as (value, index) pairs: equal values keep their order, as a stable sort would; the
+  // prior's component (index n, so after any equal value) goes in by binary search.
+  std::vector<std::pair<double, std::size_t>> sorted;
+  sorted.reserve(m);
+  if (ascending != nullptr) {
+    for (const std::size_t k : *ascending) sorted.emplace_back(mus_[k], k);
+  } else {
+    for (std::size_t k = 0; k < n; ++k) sorted.emplace_back(mus_[k], k);
+    std::sort(sorted.begin(), sorted.end());
+  }
+  const std::pair<double, std::size_t> prior{mus_[n], n};
+  sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), prior), prior);
   auto at = [&](std::size_t j) { return j == 0 ? low_ : j == m + 1 ? high_ : sorted[j - 1].first; };  // with the bounds
   const double range = high_ - low_;
   const double min_sigma = range / std::min(100.0, 1.0 + static_cast<double>(m));

@@ -50,27 +50,50 @@ void split_observations(const std::vector<Observation>& history, int n_below, st
 }
 
 TpeSampler::TpeSampler(std::vector<ParamSpace> space, TpeOptions options, std::uint64_t seed)
-    : space_(std::move(space)), options_(options), seed_(seed) {}
+    : space_(std::move(space)), options_(options), seed_(seed), ascending_(space_.size()) {}
 
-std::vector<double> TpeSampler::suggest(std::uint64_t number, const std::vector<Observation>& history) const {
+void TpeSampler::observe(const Observation& observation) {
+  const std::size_t index = history_.size();
+  history_.push_back(observation);
+  for (std::size_t p = 0; p < space_.size(); ++p) {
+    if (space_[p].kind == ParamSpace::Kind::kChoice) continue;
+    auto& sorted = ascending_[p];
+    const std::pair<double, std::size_t> entry{observation.params[p], index};
+    sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), entry), entry);
+  }
+}
+
+std::vector<double> TpeSampler::suggest(std::uint64_t number) const {
   std::seed_seq seq{static_cast<std::uint32_t>(seed_), static_cast<std::uint32_t>(seed_ >> 32),
                     static_cast<std::uint32_t>(number), static_cast<std::uint32_t>(number >> 32)};
   std::mt19937_64 engine(seq);
   std::vector<double> suggestion;
-  const int n = static_cast<int>(history.size());
+  const int n = static_cast<int>(history_.size());
   if (n < options_.startup_trials) {
     for (const auto& param : space_) suggestion.push_back(draw_uniformly(param, engine));
     return suggestion;
   }
   std::vector<std::size_t> below, above;
-  split_observations(history, tpe_gamma(n), below, above);
+  split_observations(history_, tpe_gamma(n), below, above);
+  // Where each history entry stands in "above" (or -1 when it is below): to read the above
+  // values' increasing order off each parameter's kept order.
+  std::vector<std::ptrdiff_t> position_in_above(history_.size(), -1);
+  for (std::size_t i = 0; i < above.size(); ++i) position_in_above[above[i]] = static_cast<std::ptrdiff_t>(i);
+  std::vector<double> good, bad;
+  std::vector<std::size_t> bad_ascending;
   for (std::size_t p = 0; p < space_.size(); ++p) {
-    std::vector<double> good, bad;
-    good.reserve(below.size());
-    bad.reserve(above.size());
-    for (const std::size_t i : below) good.push_back(history[i].params[p]);
-    for (const std::size_t i : above) bad.push_back(history[i].params[p]);
-    const ParzenEstimator l(space_[p], good, options_.prior_weight), g(space_[p], bad, options_.prior_weight);
+    good.clear();
+    bad.clear();
+    for (const std::size_t i : below) good.push_back(history_[i].params[p]);
+    for (const std::size_t i : above) bad.push_back(history_[i].params[p]);
+    const std::vector<std::size_t>* order = nullptr;
+    if (space_[p].kind != ParamSpace::Kind::kChoice) {
+      bad_ascending.clear();
+      for (const auto& entry : ascending_[p])
+        if (position_in_above[entry.second] >= 0) bad_ascending.push_back(static_cast<std::size_t>(position_in_above[entry.second]));
+      order = &bad_ascending;
+    }
+    const ParzenEstimator l(space_[p], good, options_.prior_weight), g(space_[p], bad, options_.prior_weight, order);
     double best = 0, best_score = -std::numeric_limits<double>::infinity();
     for (int c = 0; c < options_.ei_candidates; ++c) {
       const double candidate = l.sample(engine);

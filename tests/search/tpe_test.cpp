@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
+
+#include "aecnn/search/parzen_estimator.hpp"
 
 #include "aecnn/search/tpe.hpp"
 
@@ -51,7 +54,7 @@ TEST(Tpe, StartupSuggestionsAreDrawnFromThePriors) {
                             ParamSpace::choice(4)},
                            {}, 42);
   for (std::uint64_t n = 0; n < 200; ++n) {
-    const auto s = sampler.suggest(n, {});
+    const auto s = sampler.suggest(n);
     ASSERT_EQ(s.size(), 4u);
     EXPECT_TRUE(s[0] >= -1 && s[0] < 1);
     EXPECT_TRUE(s[1] >= 1e-5 && s[1] <= 1e-1);
@@ -61,15 +64,29 @@ TEST(Tpe, StartupSuggestionsAreDrawnFromThePriors) {
 }
 
 // A suggestion depends on the seed, its number and the history only: asking again (a resumed
-// sweep) gives the same values, bit for bit.
+// sweep that observed the same results in the same order) gives the same values, bit for bit.
 TEST(Tpe, SuggestionsAreAFunctionOfSeedNumberAndHistory) {
-  std::vector<Observation> history;
-  for (int i = 0; i < 15; ++i) history.push_back(done(0.05 * i, std::pow(0.05 * i - 0.3, 2)));
-  const TpeSampler a({ParamSpace::uniform(0, 1)}, {}, 7), b({ParamSpace::uniform(0, 1)}, {}, 7);
-  const TpeSampler other_seed({ParamSpace::uniform(0, 1)}, {}, 8);
-  EXPECT_EQ(a.suggest(15, history), b.suggest(15, history));
-  EXPECT_NE(a.suggest(15, history), a.suggest(16, history));
-  EXPECT_NE(a.suggest(15, history), other_seed.suggest(15, history));
+  TpeSampler a({ParamSpace::uniform(0, 1)}, {}, 7), b({ParamSpace::uniform(0, 1)}, {}, 7);
+  TpeSampler other_seed({ParamSpace::uniform(0, 1)}, {}, 8);
+  for (int i = 0; i < 15; ++i)
+    for (auto* sampler : {&a, &b, &other_seed}) sampler->observe(done(0.05 * i, std::pow(0.05 * i - 0.3, 2)));
+  EXPECT_EQ(a.suggest(15), b.suggest(15));
+  EXPECT_NE(a.suggest(15), a.suggest(16));
+  EXPECT_NE(a.suggest(15), other_seed.suggest(15));
+}
+
+// The sampler keeps each parameter's values sorted as trials arrive and hands that order to
+// the "above" estimator; the estimator must come out exactly as if it had sorted them itself.
+TEST(Tpe, KeptOrderGivesTheSameEstimatorAsSorting) {
+  std::mt19937_64 engine(9);
+  std::vector<double> values;
+  for (int i = 0; i < 300; ++i) values.push_back(std::floor(unit_uniform(engine) * 50) / 50);  // with ties
+  std::vector<std::size_t> order(values.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  const ParzenEstimator sorted_here(ParamSpace::uniform(0, 1), values), given(ParamSpace::uniform(0, 1), values, 1.0, &order);
+  EXPECT_EQ(sorted_here.sigmas(), given.sigmas());
+  EXPECT_EQ(sorted_here.log_pdf(0.37), given.log_pdf(0.37));
 }
 
 // The model does its job: on (x - 0.3)^2 over [0, 1], 60 sequential suggestions, 20 seeds: how
@@ -80,11 +97,10 @@ TEST(Tpe, CrowdsTheOptimumOfAOneDimensionalBowl) {
   auto mean_close = [](int startup) {
     double total = 0;
     for (std::uint64_t seed = 0; seed < 20; ++seed) {
-      const TpeSampler sampler({ParamSpace::uniform(0, 1)}, {startup, 24, 1.0}, seed);
-      std::vector<Observation> history;
+      TpeSampler sampler({ParamSpace::uniform(0, 1)}, {startup, 24, 1.0}, seed);
       for (std::uint64_t n = 0; n < 60; ++n) {
-        const double x = sampler.suggest(n, history)[0];
-        history.push_back(done(x, (x - 0.3) * (x - 0.3)));
+        const double x = sampler.suggest(n)[0];
+        sampler.observe(done(x, (x - 0.3) * (x - 0.3)));
         if (n >= 40) total += std::abs(x - 0.3) < 0.05;
       }
     }
@@ -96,13 +112,12 @@ TEST(Tpe, CrowdsTheOptimumOfAOneDimensionalBowl) {
 
 // Choices: the good category comes to dominate the suggestions.
 TEST(Tpe, LearnsWhichChoiceIsBest) {
-  const TpeSampler sampler({ParamSpace::choice(3)}, {}, 5);
-  std::vector<Observation> history;
+  TpeSampler sampler({ParamSpace::choice(3)}, {}, 5);
   int picked_best = 0;
   for (std::uint64_t n = 0; n < 60; ++n) {
-    const double c = sampler.suggest(n, history)[0];
+    const double c = sampler.suggest(n)[0];
     if (n >= 30) picked_best += c == 2;
-    history.push_back(done(c, c == 2 ? 0.0 : 1.0));
+    sampler.observe(done(c, c == 2 ? 0.0 : 1.0));
   }
   EXPECT_GE(picked_best, 20) << "of the last 30 suggestions";
 }

@@ -20,8 +20,11 @@ std::vector<double> default_observation_weights(std::size_t n);
 
 class ParzenEstimator {
  public:
-  /// `observations`: internal values (see space.hpp), oldest first.
-  ParzenEstimator(const ParamSpace& space, const std::vector<double>& observations, double prior_weight = 1.0);
+  /// `observations`: internal values (see space.hpp), oldest first. `ascending`, if given, lists
+  /// the observations' indices by increasing value (ties by index): the bandwidths need that
+  /// order, and a caller that keeps its values sorted saves the sort (TpeSampler does).
+  ParzenEstimator(const ParamSpace& space, const std::vector<double>& observations, double prior_weight = 1.0,
+                  const std::vector<std::size_t>* ascending = nullptr);
 
   /// One draw, in internal form: a value in [low, high] (an integer for int), or a choice index.
   double sample(std::mt19937_64& engine) const;

@@ -8,8 +8,8 @@
 // Pruned trials count, ranked as Optuna ranks them: every completed trial before every pruned
 // one, pruned trials by the deepest epoch they reached (deeper first), then by the value there.
 //
-// A suggestion is a function of the seed, its own number and the finished trials it is given
-// (in trial order): its random stream is seeded with (seed, number) through std::seed_seq, whose
+// A suggestion is a function of the seed, its own number and the finished trials observed so far
+// (in the order they were observed): its random stream is seeded with (seed, number) through std::seed_seq, whose
 // algorithm the standard fixes. So a sweep resumed after a kill makes the same suggestions as
 // the run it continues, given the same results in the same order, on every machine.
 #include <cstdint>
@@ -44,15 +44,22 @@ class TpeSampler {
  public:
   TpeSampler(std::vector<ParamSpace> space, TpeOptions options, std::uint64_t seed);
 
-  /// Suggestion number `number` (0, 1, ...) from the finished trials `history`, oldest first.
-  std::vector<double> suggest(std::uint64_t number, const std::vector<Observation>& history) const;
+  /// A trial finished (completed or pruned): it joins the history, after the ones before it.
+  void observe(const Observation& observation);
+  /// Suggestion number `number` (0, 1, ...) from the history observed so far.
+  std::vector<double> suggest(std::uint64_t number) const;
 
   const std::vector<ParamSpace>& space() const { return space_; }
+  const std::vector<Observation>& history() const { return history_; }
 
  private:
   std::vector<ParamSpace> space_;
   TpeOptions options_;
   std::uint64_t seed_;
+  std::vector<Observation> history_;
+  /// Per numeric parameter: (value, history index) in increasing order, kept as trials arrive,
+  /// so that no suggestion sorts the history again (the bandwidths need the order).
+  std::vector<std::vector<std::pair<double, std::size_t>>> ascending_;
 };
 
 }  // namespace aecnn::search
