@@ -13,7 +13,7 @@ enum ExitCode : int {
   kExitBadInput = 2,      ///< sweep file, data, results file or command line is wrong
   kExitInterrupted = 3,   ///< stopped by a signal; running the same command again resumes it
   kExitWorkerLost = 4,    ///< a worker stopped answering; the sweep ended early and resumes like 3
-  kExitUnfinished = 5,    ///< aecnn-sweep --status: trials are still to run (none is running now)
+  kExitUnfinished = 5,    ///< aecnn-sweep --status: the results file still has trials to run
 };
 
 /// An error caused by the user's input or environment, worded for the user.

@@ -140,6 +140,7 @@ int report_status(const Options& options) {
               options.results.c_str(), plan.spec.name.c_str(), total, done, given_up, to_run);
   return to_run == 0 ? kExitOk : kExitUnfinished;
 }
+
 std::string overrides_text(const Options& options) {
   const std::string text = options.overrides.to_string();
   if (options.benchmark_trials.empty()) return text;
