@@ -41,23 +41,37 @@ std::size_t draw_index(const std::vector<double>& p, std::mt19937_64& engine) {
   return std::min(below, p.size() - 1);
 }
 
-}  // namespace
-
-std::vector<double> default_observation_weights(std::size_t n) {
-  if (n < 25) return std::vector<double>(n, 1.0);
-  std::vector<double> weights(n, 1.0);
+// Optuna's default_weights(n) into `weights` (resized to n, its capacity kept).
+void fill_observation_weights(std::vector<double>& weights, std::size_t n) {
+  weights.assign(n, 1.0);
+  if (n < 25) return;
   const std::size_t ramp = n - 25;
   const double first = 1.0 / static_cast<double>(n);
   for (std::size_t i = 0; i < ramp; ++i)
     weights[i] = ramp == 1 ? first : first + (1.0 - first) * static_cast<double>(i) / static_cast<double>(ramp - 1);
+}
+
+}  // namespace
+
+std::vector<double> default_observation_weights(std::size_t n) {
+  std::vector<double> weights;
+  fill_observation_weights(weights, n);
   return weights;
 }
 
 ParzenEstimator::ParzenEstimator(const ParamSpace& space, const std::vector<double>& observations, double prior_weight,
-                                 const std::vector<std::size_t>* ascending)
-    : space_(space) {
+                                 const std::vector<std::size_t>* ascending) {
+  fit(space, observations, prior_weight, ascending);
+}
+
+void ParzenEstimator::fit(const ParamSpace& space, const std::vector<double>& observations, double prior_weight,
+                          const std::vector<std::size_t>* ascending) {
+  space_ = space;
   const std::size_t n = observations.size();
-  weights_ = default_observation_weights(n);
+  // Every array below is cleared and refilled, never freed: its capacity carries to the next fit.
+  mus_.clear(), sigmas_.clear(), log_mass_.clear(), log_scale_.clear(), inv_sigma_.clear(), sorted_.clear();
+  choice_probabilities_.clear();
+  fill_observation_weights(weights_, n);
   weights_.push_back(prior_weight);
   const double total = std::accumulate(weights_.begin(), weights_.end(), 0.0);
   for (double& w : weights_) w /= total;
@@ -88,7 +102,7 @@ ParzenEstimator::ParzenEstimator(const ParamSpace& space, const std::vector<doub
   // gap (Optuna's consider_endpoints=False); then clipped to [range / min(100, 1 + m), range].
   // Sorted as (value, index) pairs: equal values keep their order, as a stable sort would; the
   // prior's component (index n, so after any equal value) goes in by binary search.
-  std::vector<std::pair<double, std::size_t>> sorted;
+  auto& sorted = sorted_;
   sorted.reserve(m);
   if (ascending != nullptr) {
     for (const std::size_t k : *ascending) sorted.emplace_back(mus_[k], k);

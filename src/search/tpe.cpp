@@ -6,7 +6,6 @@
 #include <numeric>
 #include <tuple>
 
-#include "aecnn/search/parzen_estimator.hpp"
 
 namespace aecnn::search {
 
@@ -73,31 +72,31 @@ std::vector<double> TpeSampler::suggest(std::uint64_t number) const {
     for (const auto& param : space_) suggestion.push_back(draw_uniformly(param, engine));
     return suggestion;
   }
-  std::vector<std::size_t> below, above;
-  split_observations(history_, tpe_gamma(n), below, above);
+  Scratch& w = scratch_;
+  split_observations(history_, tpe_gamma(n), w.below_index, w.above_index);
   // Where each history entry stands in "above" (or -1 when it is below): to read the above
   // values' increasing order off each parameter's kept order.
-  std::vector<std::ptrdiff_t> position_in_above(history_.size(), -1);
-  for (std::size_t i = 0; i < above.size(); ++i) position_in_above[above[i]] = static_cast<std::ptrdiff_t>(i);
-  std::vector<double> good, bad;
-  std::vector<std::size_t> bad_ascending;
+  w.position_in_above.assign(history_.size(), -1);
+  for (std::size_t i = 0; i < w.above_index.size(); ++i) w.position_in_above[w.above_index[i]] = static_cast<std::ptrdiff_t>(i);
   for (std::size_t p = 0; p < space_.size(); ++p) {
-    good.clear();
-    bad.clear();
-    for (const std::size_t i : below) good.push_back(history_[i].params[p]);
-    for (const std::size_t i : above) bad.push_back(history_[i].params[p]);
+    w.good.clear();
+    w.bad.clear();
+    for (const std::size_t i : w.below_index) w.good.push_back(history_[i].params[p]);
+    for (const std::size_t i : w.above_index) w.bad.push_back(history_[i].params[p]);
     const std::vector<std::size_t>* order = nullptr;
     if (space_[p].kind != ParamSpace::Kind::kChoice) {
-      bad_ascending.clear();
+      w.above_ascending.clear();
       for (const auto& entry : ascending_[p])
-        if (position_in_above[entry.second] >= 0) bad_ascending.push_back(static_cast<std::size_t>(position_in_above[entry.second]));
-      order = &bad_ascending;
+        if (w.position_in_above[entry.second] >= 0)
+          w.above_ascending.push_back(static_cast<std::size_t>(w.position_in_above[entry.second]));
+      order = &w.above_ascending;
     }
-    const ParzenEstimator l(space_[p], good, options_.prior_weight), g(space_[p], bad, options_.prior_weight, order);
+    w.below.fit(space_[p], w.good, options_.prior_weight);
+    w.above.fit(space_[p], w.bad, options_.prior_weight, order);
     double best = 0, best_score = -std::numeric_limits<double>::infinity();
     for (int c = 0; c < options_.ei_candidates; ++c) {
-      const double candidate = l.sample(engine);
-      const double score = l.log_pdf(candidate) - g.log_pdf(candidate);
+      const double candidate = w.below.sample(engine);
+      const double score = w.below.log_pdf(candidate) - w.above.log_pdf(candidate);
       if (c == 0 || score > best_score) best = candidate, best_score = score;
     }
     suggestion.push_back(best);

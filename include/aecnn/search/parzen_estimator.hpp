@@ -8,6 +8,7 @@
 // Numbers live in a transformed space while estimated: log(x) for loguniform, x for uniform, x
 // widened to [low - 0.5, high + 0.5] for int (whose density is the mass of [x - 0.5, x + 0.5]).
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "aecnn/search/space.hpp"
@@ -25,6 +26,11 @@ class ParzenEstimator {
   /// order, and a caller that keeps its values sorted saves the sort (TpeSampler does).
   ParzenEstimator(const ParamSpace& space, const std::vector<double>& observations, double prior_weight = 1.0,
                   const std::vector<std::size_t>* ascending = nullptr);
+  ParzenEstimator() = default;
+  /// Fits anew, as the constructor does, reusing this estimator's arrays: with thousands of
+  /// observations, fresh arrays per suggestion cost page faults that take longer than the fit.
+  void fit(const ParamSpace& space, const std::vector<double>& observations, double prior_weight = 1.0,
+           const std::vector<std::size_t>* ascending = nullptr);
 
   /// One draw, in internal form: a value in [low, high] (an integer for int), or a choice index.
   double sample(std::mt19937_64& engine) const;
@@ -51,6 +57,7 @@ class ParzenEstimator {
   /// log(weight) - log(sigma) - log(sqrt(2 pi)) - log(mass) and 1/sigma, per component: the
   /// density's constant parts, computed once, so log_pdf's loop is a multiply-add per component.
   std::vector<double> log_scale_, inv_sigma_;
+  std::vector<std::pair<double, std::size_t>> sorted_;  ///< fit()'s scratch: (centre, component) ascending
   std::vector<std::vector<double>> choice_probabilities_;
 };
 

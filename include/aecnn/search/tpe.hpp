@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "aecnn/search/parzen_estimator.hpp"
 #include "aecnn/search/space.hpp"
 
 namespace aecnn::search {
@@ -60,6 +61,16 @@ class TpeSampler {
   /// Per numeric parameter: (value, history index) in increasing order, kept as trials arrive,
   /// so that no suggestion sorts the history again (the bandwidths need the order).
   std::vector<std::vector<std::pair<double, std::size_t>>> ascending_;
+  /// suggest()'s working arrays, refilled each time, kept for their capacity: fresh ones of
+  /// 10,000 entries per suggestion cost more in page faults than the arithmetic (so one sampler
+  /// serves one thread; rank 0 has one).
+  struct Scratch {
+    ParzenEstimator below, above;
+    std::vector<std::size_t> below_index, above_index, above_ascending;
+    std::vector<std::ptrdiff_t> position_in_above;
+    std::vector<double> good, bad;
+  };
+  mutable Scratch scratch_;
 };
 
 }  // namespace aecnn::search
