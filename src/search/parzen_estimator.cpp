@@ -135,6 +135,16 @@ void ParzenEstimator::fit(const ParamSpace& space, const std::vector<double>& ob
     log_mass_[k] = a < -8.5 && b > 8.5 ? 0.0 : log_gauss_mass(a, b);
     log_scale_[k] = std::log(weights_[k] * inv_sigma_[k]) - kLogSqrt2Pi - log_mass_[k];
   }
+  by_centre_mu_.clear(), by_centre_inv_sigma_.clear(), by_centre_log_scale_.clear();
+  max_log_scale_ = -std::numeric_limits<double>::infinity(), max_sigma_ = 0;
+  for (const auto& [mu, k] : sorted) {
+    if (k == n) continue;  // the prior's
+    by_centre_mu_.push_back(mu);
+    by_centre_inv_sigma_.push_back(inv_sigma_[k]);
+    by_centre_log_scale_.push_back(log_scale_[k]);
+    max_log_scale_ = std::max(max_log_scale_, log_scale_[k]);
+    max_sigma_ = std::max(max_sigma_, sigmas_[k]);
+  }
 }
 
 double ParzenEstimator::transform(double value) const {
@@ -190,22 +200,38 @@ double ParzenEstimator::log_pdf(double value) const {
     for (std::size_t k = 0; k < m; ++k) terms[k] = std::log(weights_[k]) + component_log_pdf(k, x);
     return log_sum_exp(terms);
   }
-  // Log-sum-exp over the components, in two passes over the exponents (a multiply-add each,
-  // recomputed rather than stored: no allocation per call): the largest, then exp() of those
-  // within 40 of it only; each other one adds less than exp(-40) = 4e-18 of the sum, below a
-  // double's resolution. With thousands of trials most components are far from any one point.
-  auto exponent = [&](std::size_t k) {
-    const double z = (x - mus_[k]) * inv_sigma_[k];
-    return log_scale_[k] - 0.5 * z * z;
+  // Log-sum-exp over the components, keeping only terms within 40 of the largest: each other
+  // one adds less than exp(-40) = 4e-18 of the sum, below a double's resolution. With thousands
+  // of trials most components are far from any one point, so the observations' components are
+  // visited outwards from x, in order of centre, only while one could still be within 40 of the
+  // largest term so far: a component at distance d has an exponent of at most
+  // max_log_scale_ - (d / max_sigma_)^2 / 2, which only falls as the walk goes on. The prior's
+  // component (bandwidth: the whole range) is always counted.
+  const std::size_t prior = m - 1;
+  const double prior_z = (x - mus_[prior]) * inv_sigma_[prior];
+  const double prior_term = log_scale_[prior] - 0.5 * prior_z * prior_z;
+  double top = prior_term;
+  window_.clear();
+  const double inv_max_sigma = max_sigma_ > 0 ? 1.0 / max_sigma_ : 0;
+  auto visit = [&](std::size_t j) {
+    const double d = (x - by_centre_mu_[j]) * inv_max_sigma;
+    if (max_log_scale_ - 0.5 * d * d < top - 40.0) return false;
+    const double z = (x - by_centre_mu_[j]) * by_centre_inv_sigma_[j];
+    const double term = by_centre_log_scale_[j] - 0.5 * z * z;
+    window_.push_back(term);
+    top = std::max(top, term);
+    return true;
   };
-  double top = -std::numeric_limits<double>::infinity();
-  for (std::size_t k = 0; k < m; ++k) top = std::max(top, exponent(k));
-  if (!std::isfinite(top)) return top;
-  double sum = 0;
-  for (std::size_t k = 0; k < m; ++k) {
-    const double e = exponent(k) - top;
-    if (e > -40.0) sum += std::exp(e);
+  const std::size_t start =
+      static_cast<std::size_t>(std::lower_bound(by_centre_mu_.begin(), by_centre_mu_.end(), x) - by_centre_mu_.begin());
+  for (std::size_t j = start; j < by_centre_mu_.size() && visit(j); ++j) {
   }
+  for (std::size_t j = start; j-- > 0 && visit(j);) {
+  }
+  if (!std::isfinite(top)) return top;
+  double sum = std::exp(prior_term - top);
+  for (const double term : window_)
+    if (term - top > -40.0) sum += std::exp(term - top);
   return top + std::log(sum);
 }
 

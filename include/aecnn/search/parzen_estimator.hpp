@@ -58,6 +58,12 @@ class ParzenEstimator {
   /// density's constant parts, computed once, so log_pdf's loop is a multiply-add per component.
   std::vector<double> log_scale_, inv_sigma_;
   std::vector<std::pair<double, std::size_t>> sorted_;  ///< fit()'s scratch: (centre, component) ascending
+  // The observations' components (the prior's aside) by increasing centre, with the largest
+  // log_scale_ and bandwidth among them: log_pdf walks out from a point only as far as a
+  // component could still matter (see log_pdf), instead of visiting all of them.
+  std::vector<double> by_centre_mu_, by_centre_inv_sigma_, by_centre_log_scale_;
+  double max_log_scale_ = 0, max_sigma_ = 0;
+  mutable std::vector<double> window_;  ///< log_pdf's scratch (so one estimator serves one thread)
   std::vector<std::vector<double>> choice_probabilities_;
 };
 
