@@ -106,6 +106,37 @@ TEST(ParzenEstimator, ContinuousDensityIntegratesToOne) {
   EXPECT_NEAR(integral, 1.0, 1e-6);
 }
 
+// With thousands of observations log_pdf visits only the components near the point; the result
+// must equal the full mixture, summed here term by term from the estimator's own parts.
+TEST(ParzenEstimator, DensityOfManyComponentsEqualsTheFullSum) {
+  std::mt19937_64 engine(4);
+  for (const auto space : {ParamSpace::uniform(-3, 7), ParamSpace::log_uniform(1e-5, 1e-1)}) {
+    std::vector<double> obs;
+    for (int i = 0; i < 3000; ++i) {
+      const double u = unit_uniform(engine);
+      // Clustered and spread values, so bandwidths differ widely.
+      const double v = i % 3 == 0 ? u : 0.4 + 0.01 * u;
+      obs.push_back(space.kind == ParamSpace::Kind::kLogUniform ? std::exp(std::log(1e-5) + v * std::log(1e4))
+                                                                 : -3 + 10 * v);
+    }
+    const ParzenEstimator e(space, obs);
+    const double low = space.kind == ParamSpace::Kind::kLogUniform ? std::log(space.low) : space.low;
+    const double high = space.kind == ParamSpace::Kind::kLogUniform ? std::log(space.high) : space.high;
+    for (int p = 0; p < 200; ++p) {
+      const double t = low + (high - low) * unit_uniform(engine);  // in the transformed space
+      const double x = space.kind == ParamSpace::Kind::kLogUniform ? std::exp(t) : t;
+      double full = 0;
+      for (std::size_t k = 0; k < e.weights().size(); ++k) {
+        const double mu = e.mus()[k], sigma = e.sigmas()[k];
+        const double mass = 0.5 * (std::erf((high - mu) / sigma / std::sqrt(2.0)) - std::erf((low - mu) / sigma / std::sqrt(2.0)));
+        const double z = (t - mu) / sigma;
+        full += e.weights()[k] * std::exp(-0.5 * z * z) / (sigma * std::sqrt(2 * M_PI) * mass);
+      }
+      EXPECT_NEAR(e.log_pdf(x), std::log(full), 1e-9) << "at " << x;
+    }
+  }
+}
+
 // Draws follow the density: a histogram of many draws against exp(log_pdf) integrated per bin.
 TEST(ParzenEstimator, SamplesFollowTheDensity) {
   const ParzenEstimator e(ParamSpace::integer(1, 6), {2, 2, 5});
