@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 #include <tuple>
 
+#include "aecnn/search/space.hpp"
 #include "aecnn/sweep/schema.hpp"
 
 namespace aecnn::sweep {
@@ -423,19 +424,20 @@ class Parser {
     return d;
   }
 
-  // Uniform in [0, 1) from the top 53 bits: the same on every platform (unlike std:: distributions).
-  static double unit(std::mt19937_64& engine) { return static_cast<double>(engine() >> 11) * 0x1.0p-53; }
-
+  // The draw itself is adaptive search's prior draw (the same arithmetic on the engine's top 53
+  // bits on every machine); here it is mapped back to the key's value.
   static Value draw(const Distribution& d, std::mt19937_64& engine) {
-    const double u = unit(engine);
+    using search::ParamSpace;
     switch (d.kind) {
-      case Distribution::Kind::kUniform: return d.low + (d.high - d.low) * u;
+      case Distribution::Kind::kUniform: return search::draw_uniformly(ParamSpace::uniform(d.low, d.high), engine);
       case Distribution::Kind::kLogUniform:
-        return std::exp(std::log(d.low) + (std::log(d.high) - std::log(d.low)) * u);
+        return search::draw_uniformly(ParamSpace::log_uniform(d.low, d.high), engine);
       case Distribution::Kind::kInt:
-        return static_cast<std::int64_t>(d.low) + static_cast<std::int64_t>(std::floor(u * (d.high - d.low + 1)));
+        return static_cast<std::int64_t>(search::draw_uniformly(
+            ParamSpace::integer(static_cast<std::int64_t>(d.low), static_cast<std::int64_t>(d.high)), engine));
       case Distribution::Kind::kChoice:
-        return d.choices[static_cast<std::size_t>(std::floor(u * static_cast<double>(d.choices.size())))];
+        return d.choices[static_cast<std::size_t>(
+            search::draw_uniformly(ParamSpace::choice(static_cast<int>(d.choices.size())), engine))];
     }
     return Value();
   }

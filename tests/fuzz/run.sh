@@ -24,14 +24,14 @@ mkdir -p "$corpus"
 case $target in
   sweep)
     cp "$src"/sweeps/*.toml "$src"/tests/data/sweeps/*.toml "$src"/tests/data/sweeps/invalid/*.toml "$corpus/"
-    sources=("$src"/src/sweep/*.cpp) libs=(-ltomlplusplus) watch=("$src"/include/aecnn/sweep) ;;
+    sources=("$src"/src/sweep/*.cpp "$src"/src/search/space.cpp) libs=(-ltomlplusplus) watch=("$src"/include/aecnn/sweep "$src"/include/aecnn/search) ;;
   set)
     printf 'train_images=2000\nscale=0.5\n' > "$corpus/scale"
     printf 'attention=none\nlr=1e-3\nseed=4\n' > "$corpus/keys"
     printf 'batch_size=4294967296\n' > "$corpus/wrap"
     printf 'epochs=1000000\nscale=1e300\n' > "$corpus/huge"
     printf 'schedule="cosine"\nlr_horizon=7\n' > "$corpus/quoted"
-    sources=("$src"/src/sweep/*.cpp) libs=(-ltomlplusplus) watch=("$src"/include/aecnn/sweep) ;;
+    sources=("$src"/src/sweep/*.cpp "$src"/src/search/space.cpp) libs=(-ltomlplusplus) watch=("$src"/include/aecnn/sweep "$src"/include/aecnn/search) ;;
   idx)
     /usr/bin/python3 - "$corpus" <<'PY'
 import gzip, struct, sys
