@@ -1,97 +1,16 @@
 #include "aecnn/analysis/figures.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "aecnn/analysis/file_stem.hpp"
 #include "aecnn/data/fashion_mnist.hpp"
-#include "aecnn/error.hpp"
-
-extern char** environ;
+#include "gnuplot_figure.hpp"
 
 namespace aecnn::analysis {
 namespace {
-
-// Text from a results file is data, never code. Into a gnuplot script it goes only as a
-// single-quoted string: gnuplot substitutes `command` and expands escapes in double quotes, but
-// in single quotes nothing but '' (one quote) is special. A line break would end the command
-// and start another, so control characters become spaces.
-std::string quoted(const std::string& text) {
-  std::string q = "'";
-  for (char c : text) {
-    if (c == '\'') q += "''";
-    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) q += ' ';
-    else q += c;
-  }
-  return q + "'";
-}
-
-// A field of a tab-separated .dat file: gnuplot reads it as data (labels through xtic()), but a
-// tab or a line break inside it would shift the columns or start a new row.
-std::string field(const std::string& text) {
-  std::string f = text;
-  for (char& c : f)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  return f;
-}
-
-// Runs `gnuplot script` in `dir` with no shell between: argv is passed as it is, so no name
-// can be read as a command. gnuplot's messages go to `log`. Returns gnuplot's exit status.
-int run_gnuplot(const std::string& dir, const std::string& script, const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  // In order: the log's path is relative to our directory, the script's to `dir`.
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
-  std::vector<char*> argv = {const_cast<char*>("gnuplot"), const_cast<char*>(script.c_str()), nullptr};
-  pid_t pid = -1;
-  const int spawned = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return -1;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// One figure: its data file, its script, and the two terminals it is drawn on.
-class Figure {
- public:
-  Figure(std::string dir, std::string name) : dir_(std::move(dir)), name_(std::move(name)) {}
-  std::ostringstream data, script;
-
-  /// Writes <name>.dat and <name>.gp and runs gnuplot in `dir`. `size` is "W,H" in pixels.
-  std::string draw(const std::string& size = "900,560") {
-    std::ofstream(dir_ + "/" + name_ + ".dat") << data.str();
-    std::ofstream gp(dir_ + "/" + name_ + ".gp");
-    gp << "# Redraw with: gnuplot " << name_ << ".gp (in this folder). Data: " << name_ << ".dat\n"
-       << "set datafile separator '\\t'\nset key below\nset grid ytics\n"
-       << "set terminal pngcairo noenhanced size " << size << " font 'sans,10'\nset output '" << name_ << ".png'\n"
-       << script.str() << "\nset terminal svg noenhanced size " << size << " font 'sans,10'\nset output '" << name_
-       << ".svg'\nreplot\nunset output\n";
-    gp.close();
-    const std::string log = dir_ + "/" + name_ + ".gnuplot.log";
-    if (run_gnuplot(dir_, name_ + ".gp", log) != 0)
-      throw Error(dir_ + "/" + name_ + ".gp: gnuplot failed (is gnuplot installed? see " + name_ + ".gnuplot.log)");
-    std::remove(log.c_str());
-    return name_;
-  }
-
- private:
-  std::string dir_, name_;
-};
 
 double sd_or_zero(const Summary& s) { return std::isnan(s.sd) ? 0.0 : s.sd; }
 

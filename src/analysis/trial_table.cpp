@@ -73,7 +73,11 @@ Table plan_table(const std::vector<sweep::TrialSpec>& trials, const std::string&
   for (const auto& trial : trials) {
     if (trial.experiment != experiment) continue;
     std::vector<std::string> row = {trial.id, trial.hash};
-    for (const auto& key : keys) row.push_back(cell(trial.config, key));
+    for (const auto& key : keys) {
+      // A searched key is chosen when its trial starts, from the trials finished before it.
+      const bool suggested = std::find(trial.suggested.begin(), trial.suggested.end(), key) != trial.suggested.end();
+      row.push_back(suggested ? "(tpe)" : cell(trial.config, key));
+    }
     row.push_back(cell(trial.config, "ranks"));
     table.add_row(std::move(row));
   }

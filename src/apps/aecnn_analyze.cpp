@@ -11,6 +11,7 @@
 #include "aecnn/analysis/figures.hpp"
 #include "aecnn/analysis/phase_judgement.hpp"
 #include "aecnn/analysis/provenance_check.hpp"
+#include "aecnn/analysis/search_report.hpp"
 #include "aecnn/analysis/study_summary.hpp"
 #include "aecnn/analysis/trial_table.hpp"
 #include "aecnn/store/reader.hpp"
@@ -20,16 +21,18 @@ namespace {
 using namespace aecnn;
 
 std::string header(const std::string& path, const store::ResultsContents& results) {
-  int done = 0, failed = 0, running = 0;
+  int done = 0, failed = 0, running = 0, pruned = 0;
   for (const auto& trial : results.trials) {
     done += trial.status == store::kStatusDone;
+    pruned += trial.status == store::kStatusPruned;
     failed += trial.status == store::kStatusFailed;
     running += trial.status == store::kStatusRunning;
   }
   std::string text = path + ": sweep '" + results.sweep_name + "' (" + results.sweep_file + "), data " + results.data_dir;
   if (!results.overrides.empty()) text += ", with " + results.overrides;
   return text + "\n" + std::to_string(results.trials.size()) + " trials recorded: " + std::to_string(done) + " done, " +
-         std::to_string(running) + " running or interrupted, " + std::to_string(failed) + " failed\n";
+         (pruned > 0 ? std::to_string(pruned) + " pruned, " : "") + std::to_string(running) +
+         " running or interrupted, " + std::to_string(failed) + " failed\n";
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
@@ -60,6 +63,19 @@ void write_report(const std::string& path, const store::ResultsContents& results
     const auto test = analysis::test_metrics_table(settings);
     write_file(std::filesystem::path(dir) / (experiment + "-test.csv"), test.to_csv());
     md += "## " + experiment + "\n\n" + analysis::conclusion(experiment, settings) + "\n\n";
+    const auto pruning = analysis::pruning_lines(results, experiment);
+    if (!pruning.empty()) {
+      md += "### Adaptive search\n\n";
+      for (const auto& line : pruning) md += "- " + line + "\n";
+      const auto rungs = analysis::pruning_table(results, experiment);
+      if (rungs.rows() > 0) {
+        write_file(std::filesystem::path(dir) / (experiment + "-pruning.csv"), rungs.to_csv());
+        md += "\n" + rungs.to_markdown();
+      }
+      md += "\n";
+      for (const auto& figure : analysis::write_search_figures(dir, results, experiment))
+        md += "![" + figure + "](" + figure + ".png)\n\n";
+    }
     for (const auto& warning : analysis::mixed_provenance(experiment, settings)) md += "> " + warning + "\n\n";
     md += summary.to_markdown() +
           "\nThe final model on the test split:\n\n" + test.to_markdown() + "\n";
@@ -110,6 +126,13 @@ int main(int argc, char** argv) {
       const auto settings = analysis::settings_of(results, experiment);
       std::printf("experiment %s: trials\n%s\n", experiment.c_str(),
                   analysis::trial_table(results, experiment).format(format).c_str());
+      const auto pruning = analysis::pruning_lines(results, experiment);
+      if (!pruning.empty()) {
+        std::printf("experiment %s: adaptive search\n", experiment.c_str());
+        for (const auto& line : pruning) std::printf("- %s\n", line.c_str());
+        const auto rungs = analysis::pruning_table(results, experiment);
+        std::printf("%s\n", rungs.rows() > 0 ? rungs.format(format).c_str() : "");
+      }
       std::printf("experiment %s: settings over seeds\n%s\nexperiment %s: the final model on the test split\n%s\n",
                   experiment.c_str(), analysis::settings_table(settings).format(format).c_str(), experiment.c_str(),
                   analysis::test_metrics_table(settings).format(format).c_str());

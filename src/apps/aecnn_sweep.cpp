@@ -20,8 +20,10 @@
 #include "aecnn/data/fashion_mnist.hpp"
 #include "aecnn/dist/make_communicator.hpp"
 #include "aecnn/sched/placement.hpp"
+#include "aecnn/search/pruner.hpp"
 #include "aecnn/sched/scheduler.hpp"
 #include "aecnn/sched/stop_signal.hpp"
+#include "aecnn/sched/trial_pruning.hpp"
 #include "aecnn/store/reader.hpp"
 #include "aecnn/store/writer.hpp"
 #include "aecnn/sweep/expand.hpp"
@@ -89,11 +91,47 @@ void print_error(const std::exception& error) {
   std::fprintf(stderr, "aecnn-sweep: error: %s\n", error.what());
 }
 
+// What --dry-run says of an experiment's pruner: its rule (ASHA's rungs) and the epoch budget,
+// from every trial running all its epochs down to the least the rule allows: ASHA lets the
+// first trial at each rung through (it leads), the median rule lets its startup trials complete;
+// every other trial could stop at its first chance.
+std::string describe_pruning(const sweep::ExperimentSpec& experiment, const std::vector<sweep::TrialSpec>& trials) {
+  const auto& pruner = experiment.pruner;
+  if (!pruner.enabled()) return "";
+  std::int64_t full = 0, count = 0, most = 0, fewest = 0;
+  for (const auto& trial : trials) {
+    if (trial.experiment != experiment.name) continue;
+    const auto epochs = std::get<std::int64_t>(trial.config.at("epochs"));
+    fewest = count == 0 ? epochs : std::min(fewest, epochs);
+    full += epochs, ++count, most = std::max(most, epochs);
+  }
+  const auto rule_of = sched::make_pruner(pruner, static_cast<int>(std::max<std::int64_t>(1, most)));
+  const std::string rule = rule_of->describe();
+  std::int64_t first_chance = pruner.warmup_epochs + 1, unprunable = pruner.startup_trials;
+  if (const auto* asha = dynamic_cast<const search::AshaPruner*>(rule_of.get())) {
+    first_chance = asha->rungs().empty() ? most : asha->rungs().front();
+    unprunable = 1;
+  }
+  unprunable = std::min(unprunable, count);
+  const std::int64_t least = unprunable * fewest + (count - unprunable) * std::min(first_chance, fewest);
+  return "pruner: " + pruner_text(pruner) + "\n  " + rule + "\n  budget: " + std::to_string(full) +
+         " epochs if no trial is pruned; at least " + std::to_string(least) + " (" + std::to_string(unprunable) +
+         " trial(s) run in full, the others stop at epoch " + std::to_string(first_chance) + ")\n";
+}
+
 int dry_run(const Options& options) {
   const Plan plan = make_plan(options);
   for (const auto& experiment : analysis::experiments_of(plan.trials)) {
     const auto table = analysis::plan_table(plan.trials, experiment);
     std::printf("experiment %s: %zu trial(s)\n%s\n", experiment.c_str(), table.rows(), table.to_text().c_str());
+    for (const auto& spec : plan.spec.experiments) {
+      if (spec.name != experiment) continue;
+      if (spec.search.enabled())
+        std::printf("search: %s\n  each trial's searched keys are chosen when it starts, from the trials finished "
+                    "before it: from the priors until %d have finished, then by TPE\n",
+                    sweep::search_text(spec.search).c_str(), spec.search.startup_trials);
+      std::printf("%s", describe_pruning(spec, plan.trials).c_str());
+    }
   }
   std::printf("%zu trials in %zu experiment(s), %d worker rank(s) at most per trial, so at least %d MPI ranks; "
               "sweep hash %s; data: %s (%lld training and %lld test images, checked)\n",
@@ -128,16 +166,18 @@ int report_status(const Options& options) {
                 contents.sweep_hash + ", this one is " + identity + ")");
   std::map<std::string, const store::TrialRecord*> recorded;
   for (const auto& trial : contents.trials) recorded[trial.id] = &trial;
-  std::size_t done = 0, given_up = 0;
+  std::size_t done = 0, pruned = 0, given_up = 0;
   for (const auto& trial : plan.trials) {
     const auto it = recorded.find(trial.id);
     if (it == recorded.end()) continue;
     if (it->second->status == store::kStatusDone) ++done;
+    else if (it->second->status == store::kStatusPruned) ++pruned;
     else if (it->second->status == store::kStatusFailed && it->second->failures >= plan.spec.max_attempts) ++given_up;
   }
-  const std::size_t to_run = total - done - given_up;
-  std::printf("%s: %s: %zu trial(s): %zu done, %zu failed too often to try again, %zu still to run\n",
-              options.results.c_str(), plan.spec.name.c_str(), total, done, given_up, to_run);
+  const std::size_t to_run = total - done - pruned - given_up;
+  std::printf("%s: %s: %zu trial(s): %zu done, %s%zu failed too often to try again, %zu still to run\n",
+              options.results.c_str(), plan.spec.name.c_str(), total, done,
+              pruned > 0 ? (std::to_string(pruned) + " pruned, ").c_str() : "", given_up, to_run);
   return to_run == 0 ? kExitOk : kExitUnfinished;
 }
 
@@ -166,7 +206,7 @@ void move_aside(const std::string& path) {
 }
 
 // Which trials this run trains: all but the done ones and those over their retry budget.
-sched::SweepJob make_job(const Plan& plan, const std::map<std::string, store::TrialState>& states,
+sched::SweepJob make_job(Plan& plan, const std::map<std::string, store::TrialState>& states,
                          const Options& options) {
   sched::SweepJob job;
   job.trials = &plan.trials;
@@ -179,12 +219,25 @@ sched::SweepJob make_job(const Plan& plan, const std::map<std::string, store::Tr
   for (const auto& trial : plan.trials) {
     auto it = states.find(trial.id);
     if (it != states.end()) {
-      if (it->second.status == store::kStatusDone) continue;
+      if (it->second.status == store::kStatusDone || it->second.status == store::kStatusPruned) continue;
       job.failures[trial.index] = it->second.failures;
       if (it->second.status == store::kStatusFailed && it->second.failures >= job.max_attempts) continue;
     }
     job.to_run.push_back(trial.index);
   }
+  for (const auto& experiment : plan.spec.experiments) {
+    if (experiment.pruner.enabled()) job.pruners[experiment.name] = experiment.pruner;
+    if (experiment.search.enabled()) job.searches[experiment.name] = experiment.search;
+  }
+  // Searched trials an earlier run started keep the values it chose (and committed).
+  for (auto& trial : plan.trials) {
+    const auto it = states.find(trial.id);
+    if (trial.search_number < 0 || it == states.end() || it->second.suggested_after < 0) continue;
+    for (const auto& key : trial.suggested)
+      if (const auto value = it->second.config.find(key); value != it->second.config.end()) trial.config[key] = value->second;
+    trial.suggested_after = it->second.suggested_after;
+  }
+  job.results_file = options.results;
   return job;
 }
 
@@ -209,6 +262,8 @@ int lead(const boost::mpi::communicator& world, const Options& options, const sc
     states = writer->trial_states();
     job = make_job(*plan, states, options);
     job.node_of_rank = placement.node_of_rank;
+    job.pruning_history = writer->pruning_records();
+    job.observation_history = writer->observation_records();
   } catch (const std::exception& error) {
     print_error(error);
     setup_ok = false;
@@ -219,11 +274,14 @@ int lead(const boost::mpi::communicator& world, const Options& options, const sc
   std::printf("aecnn-sweep: %s: %zu trials on %d training rank(s), results in %s\n", plan->spec.name.c_str(),
               plan->trials.size(), std::max(1, world.size() - 1), options.results.c_str());
   if (!states.empty()) {
-    const auto done = std::count_if(states.begin(), states.end(),
-                                    [](const auto& s) { return s.second.status == store::kStatusDone; });
-    const auto given_up = plan->trials.size() - job.to_run.size() - static_cast<std::size_t>(done);
-    std::printf("aecnn-sweep: resuming %s: %td trial(s) already done, %zu to run%s\n", options.results.c_str(), done,
-                job.to_run.size(),
+    const auto count = [&](const char* status) {
+      return static_cast<std::size_t>(
+          std::count_if(states.begin(), states.end(), [&](const auto& s) { return s.second.status == status; }));
+    };
+    const std::size_t done = count(store::kStatusDone), pruned = count(store::kStatusPruned);
+    const auto given_up = plan->trials.size() - job.to_run.size() - done - pruned;
+    std::printf("aecnn-sweep: resuming %s: %zu trial(s) already done, %s%zu to run%s\n", options.results.c_str(), done,
+                pruned > 0 ? (std::to_string(pruned) + " pruned, ").c_str() : "", job.to_run.size(),
                 given_up > 0 ? (", " + std::to_string(given_up) + " failed too often to try again").c_str() : "");
   }
   std::fflush(stdout);

@@ -38,12 +38,13 @@ void Progress::ended(const std::string& id, End how) {
     case End::kDone: ++done_; remaining_epochs_ -= unrun; break;  // early stopping skips the rest
     case End::kFailed: ++failed_; remaining_epochs_ -= unrun; break;
     case End::kInterrupted: ++interrupted_; remaining_epochs_ -= unrun; break;
+    case End::kPruned: ++pruned_; remaining_epochs_ -= unrun; break;  // what pruning saves
     case End::kRetry: break;  // its epochs come again (from its checkpoint)
   }
 }
 
 int Progress::pending() const {
-  return static_cast<int>(total_) - done_ - failed_ - interrupted_ - static_cast<int>(running_.size());
+  return static_cast<int>(total_) - done_ - failed_ - interrupted_ - pruned_ - static_cast<int>(running_.size());
 }
 
 std::optional<double> Progress::eta_seconds(double elapsed_seconds) const {
@@ -59,6 +60,7 @@ std::string Progress::summary(double elapsed_seconds) const {
                 total_, running_.size(), pending(), failed_, format_duration(elapsed_seconds).c_str(),
                 eta ? ("~" + format_duration(*eta)).c_str() : "--");
   std::string line = text;
+  if (pruned_ > 0) line += ", " + std::to_string(pruned_) + " pruned";
   if (interrupted_ > 0) line += ", " + std::to_string(interrupted_) + " interrupted";
   return line;
 }

@@ -18,6 +18,8 @@
 #include "aecnn/sched/messages.hpp"
 #include "aecnn/sched/policy.hpp"
 #include "aecnn/sched/stop_signal.hpp"
+#include "aecnn/sched/trial_pruning.hpp"
+#include "aecnn/sched/trial_search.hpp"
 #include "aecnn/sweep/trial_config.hpp"
 #include "aecnn/train/device.hpp"
 #include "aecnn/train/trainer.hpp"
@@ -67,11 +69,15 @@ struct Gang {
 class Dispatcher {
  public:
   Dispatcher(const SweepJob& job, std::vector<int> workers, TrialLog& log)
-      : job_(job), log_(log), failures_(job.failures), policy_(job.to_run, workers_needed(job), workers, layout(job, workers)) {
+      : job_(job), log_(log), failures_(job.failures), policy_(job.to_run, workers_needed(job), workers, layout(job, workers)),
+        pruning_(*job.trials, job.pruners), search_(*job.trials, job.searches) {
     failures_.resize(job.trials->size(), 0);
+    pruning_.replay(job.pruning_history, job.results_file);
+    search_.replay(job.observation_history, *job.trials, job.results_file);
   }
 
   Policy& policy() { return policy_; }
+  const TrialPruning& pruning() const { return pruning_; }
   bool stopping() const { return stopping_; }
   int stop_signal_seen() const { return stop_signal_; }
   /// Starts stopping: no new trial is handed out. `why` is said once ("SIGTERM received", "a
@@ -91,14 +97,45 @@ class Dispatcher {
   std::optional<std::pair<Dispatch, train::Checkpoint>> next() {
     if (stopping()) return std::nullopt;
     auto dispatch = policy_.next();
+    // A verdict an earlier run committed but did not live to act on (killed in between): the
+    // trial is pruned now, not run again.
+    while (dispatch && pruning_.stopped_at(dispatch->trial)) {
+      const int trial = dispatch->trial;
+      const auto observation = search_.observe(trial_spec(trial), log_.history(trial), /*complete=*/false);
+      log_.pruned(trial, *pruning_.stopped_at(trial), nullptr, observation ? &*observation : nullptr);
+      policy_.trial_ended(trial);
+      dispatch = policy_.next();
+    }
     if (!dispatch) return std::nullopt;
+    // A searched trial gets its values now, from every trial that ended before it; its start
+    // commits them (a retry keeps the values of its first start).
+    sweep::TrialSpec& spec = trial_spec(dispatch->trial);
+    if (search_.searches(spec.index) && spec.suggested_after < 0) search_.suggest(spec);
     train::Checkpoint resume = log_.resume_point(dispatch->trial).value_or(train::Checkpoint{});
     log_.started(dispatch->trial, dispatch->workers, resume.empty() ? nullptr : &resume);
     return std::make_pair(*dispatch, std::move(resume));
   }
 
+  /// Commits an epoch with the pruner's decision on it; the verdict (true: stop), if a pruner
+  /// watches the trial. The decision is on disk before anyone acts on it.
+  std::optional<bool> epoch(int trial, const train::EpochRecord& record, const train::Checkpoint& checkpoint) {
+    const auto decision = pruning_.decide(trial, record);
+    log_.epoch(trial, record, checkpoint, decision && decision->second ? &decision->first : nullptr);
+    if (!decision) return std::nullopt;
+    return decision->first.stop;
+  }
+
+  /// The trial ended: ran all its epochs, or stopped by its pruner (result.pruned).
   void done(int trial, const train::TrialResult& result) {
-    log_.done(trial, result);
+    const auto observation =
+        search_.observe(trial_spec(trial), result.history, !result.pruned, result.restored_best ? result.best_epoch : 0);
+    if (result.pruned) {
+      log_.pruned(trial, result.epochs_run, &result, observation ? &*observation : nullptr);
+    } else {
+      const auto completion = pruning_.completed(trial);
+      log_.done(trial, result,
+                store::SearchRows{completion ? &*completion : nullptr, observation ? &*observation : nullptr});
+    }
     policy_.trial_ended(trial);
   }
   void interrupted(int trial, const std::string& reason) {
@@ -133,7 +170,11 @@ class Dispatcher {
   const SweepJob& job_;
   TrialLog& log_;
   std::vector<int> failures_;
+  sweep::TrialSpec& trial_spec(int trial) { return (*job_.trials)[static_cast<std::size_t>(trial)]; }
+
   Policy policy_;
+  TrialPruning pruning_;
+  TrialSearch search_;
   bool stopping_ = false;
   int stop_signal_ = 0;
   std::string stop_reason_;
@@ -296,11 +337,14 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       gangs[dispatch.trial] = Gang{dispatch.workers, now, now, 0, std::nullopt, "", false, false};
       Assignment assignment{dispatch.trial, (*job.trials)[dispatch.trial].id, job.data_dir, job.device,
                             dispatch.workers, sweep::to_trial_config((*job.trials)[dispatch.trial].config), resume,
-                            job.benchmark_trials, heartbeat_seconds(job.worker_timeout_seconds)};
+                            job.benchmark_trials, heartbeat_seconds(job.worker_timeout_seconds),
+                            dispatcher.pruning().watches(dispatch.trial)};
       for (int worker : dispatch.workers) outbox.send(worker, kAssign, assignment);
     }
     outbox.reap();
-    if (dispatcher.stopping() && gangs.empty()) break;
+    // Nothing running and nothing to start (stopping, or the last trials were found pruned
+    // already): no message will come.
+    if (gangs.empty() && (dispatcher.stopping() || dispatcher.policy().all_done())) break;
     const auto deadline = next_deadline();
     const auto status = wait_for_message(world, mpi::any_source, [&] {
       return (!dispatcher.stopping() && stop_signal() != 0) || Clock::now() >= deadline;
@@ -329,7 +373,8 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
         EpochReport report;
         world.recv(source, kEpoch, report);
         heard(report.trial);
-        log.epoch(report.trial, report.record, report.checkpoint);
+        if (const auto stop = dispatcher.epoch(report.trial, report.record, report.checkpoint))
+          outbox.send(source, kVerdict, Verdict{report.trial, *stop});
         break;
       }
       case kDone: {
@@ -439,6 +484,22 @@ void run_worker(const mpi::communicator& world, const Placement& placement) {
         hooks.should_stop = should_stop;
         hooks.resume = &a.resume;
         hooks.alive = alive;
+        if (a.pruned)  // every member takes part in sharing the verdict; the leader fetches it
+          hooks.pruned_after_epoch = [&] {
+            if (!leader) return false;
+            for (;;) {
+              const mpi::status status = *wait_for_message(world, 0);
+              if (status.tag() == kInterrupt) {  // acted on at the next step, as always
+                int trial = -1;
+                world.recv(0, kInterrupt, trial);
+                told_to_stop = told_to_stop || trial == a.trial;
+                continue;
+              }
+              Verdict verdict;
+              world.recv(0, kVerdict, verdict);
+              return verdict.stop;
+            }
+          };
         result = trainer->run(a.config, hooks, comm.get());
         result->provenance.mpi = mpi_library();
       } catch (const dist::PeerFailed& e) {
@@ -472,9 +533,11 @@ SweepOutcome run_serial(const SweepJob& job, TrialLog& log) {
     if (!next) break;  // stopping
     const int trial = next->first.trial;
     train::TrialHooks hooks;
+    bool prune_here = false;
     hooks.on_epoch = [&](const train::EpochRecord& record, const train::Checkpoint& checkpoint) {
-      log.epoch(trial, record, checkpoint);
+      prune_here = dispatcher.epoch(trial, record, checkpoint).value_or(false);
     };
+    if (dispatcher.pruning().watches(trial)) hooks.pruned_after_epoch = [&] { return prune_here; };
     hooks.should_stop = [] { return stop_signal() != 0; };
     hooks.resume = &next->second;
     try {

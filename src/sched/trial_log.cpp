@@ -70,6 +70,7 @@ TrialLog::TrialLog(store::ResultsWriter& writer, const std::vector<sweep::TrialS
                                            " time(s) in earlier runs; not tried again (max_attempts)");
       progress_.add_earlier_failures(1);
     }
+    if (it != states.end() && it->second.status == store::kStatusPruned) progress_.add_earlier_pruned(1);
   }
 }
 
@@ -113,6 +114,8 @@ void TrialLog::event(const std::string& line) {
 
 std::optional<train::Checkpoint> TrialLog::resume_point(int trial) const { return writer_.checkpoint(trials_[trial].id); }
 
+std::vector<train::EpochRecord> TrialLog::history(int trial) const { return writer_.history(trials_[trial].id); }
+
 void TrialLog::started(int trial, const std::vector<int>& ranks, const train::Checkpoint* resume) {
   const auto& spec = trials_[trial];
   writer_.begin_trial(spec, ranks, resume);
@@ -124,20 +127,24 @@ void TrialLog::started(int trial, const std::vector<int>& ranks, const train::Ch
         (from > 0 ? " (continuing after epoch " + std::to_string(from) + ")" : ""));
 }
 
-void TrialLog::epoch(int trial, const train::EpochRecord& r, const train::Checkpoint& checkpoint) {
+void TrialLog::epoch(int trial, const train::EpochRecord& r, const train::Checkpoint& checkpoint,
+                     const store::PruningRecord* decision) {
   const auto& spec = trials_[trial];
-  writer_.append_epoch(spec.id, r, &checkpoint);
+  writer_.append_epoch(spec.id, r, &checkpoint, decision);
   progress_.epoch(spec.id, r.epoch);
   char text[200];
   std::snprintf(text, sizeof text, "%s epoch %d/%d loss %.4f acc %.4f val_loss %.4f val_acc %.4f (%.1f s)",
                 spec.id.c_str(), r.epoch, epochs_of(spec), r.loss, r.accuracy, r.val_loss, r.val_accuracy,
                 r.epoch_seconds);
-  event(text);
+  std::string line = text;
+  if (decision != nullptr && decision->rung >= 0)
+    line += " [rung " + std::to_string(decision->rung) + ": " + (decision->stop ? "stop" : "continue") + "]";
+  event(line);
 }
 
-void TrialLog::done(int trial, const train::TrialResult& result) {
+void TrialLog::done(int trial, const train::TrialResult& result, const store::SearchRows& rows) {
   const auto& id = trials_[trial].id;
-  writer_.finish_trial(id, result);
+  writer_.finish_trial(id, result, rows);
   progress_.ended(id, Progress::End::kDone);
   failures_.erase(std::remove_if(failures_.begin(), failures_.end(), [&](const auto& f) { return f.first == id; }),
                   failures_.end());
@@ -145,6 +152,15 @@ void TrialLog::done(int trial, const train::TrialResult& result) {
   std::snprintf(text, sizeof text, "%s done: test_acc %.4f in %.1f s", id.c_str(), result.test_accuracy,
                 result.wall_seconds);
   event(text);
+}
+
+void TrialLog::pruned(int trial, int epochs_run, const train::TrialResult* result,
+                      const store::ObservationRecord* observation) {
+  const auto& id = trials_[trial].id;
+  writer_.prune_trial(id, epochs_run, result, observation);
+  if (result != nullptr) progress_.ended(id, Progress::End::kPruned);
+  else progress_.pruned_unstarted(epochs_of(trials_[trial]));
+  event(id + " pruned after epoch " + std::to_string(epochs_run) + " of " + std::to_string(epochs_of(trials_[trial])));
 }
 
 void TrialLog::failed(int trial, const std::string& message, int next_attempt, int max_attempts) {
@@ -179,8 +195,10 @@ void TrialLog::stopping(const std::string& why, bool second_interrupt_quits) {
 
 void TrialLog::print_summary(bool stopped, const std::string& resume_command) {
   if (style_ == ProgressStyle::kLive) clear_block();
-  std::fprintf(out_, "sweep %s after %s: %d of %zu trials done, %zu failed\n", stopped ? "stopped" : "finished",
-               format_duration(elapsed()).c_str(), progress_.done(), trials_.size(), failures_.size());
+  std::fprintf(out_, "sweep %s after %s: %d of %zu trials done, %s%zu failed\n", stopped ? "stopped" : "finished",
+               format_duration(elapsed()).c_str(), progress_.done(), trials_.size(),
+               progress_.pruned() > 0 ? (std::to_string(progress_.pruned()) + " pruned, ").c_str() : "",
+               failures_.size());
   for (const auto& [id, message] : failures_) std::fprintf(out_, "  failed: %s: %s\n", id.c_str(), message.c_str());
   if (stopped)
     std::fprintf(out_, "the sweep can be resumed: run the same command again (%s)\n", resume_command.c_str());

@@ -123,4 +123,21 @@ bool drop_resume_state(hid_t trial_group) {
   return true;
 }
 
+std::vector<train::EpochRecord> read_history(hid_t trial, const std::string& where) {
+  h5::Id history = h5::open_group(trial, "history", where);
+  const std::string at = where + "/history";
+  std::vector<std::vector<double>> columns;
+  for (const char* column : kHistoryColumns) columns.push_back(h5::read_column(history.get(), column, at));
+  // A kill between two column appends can leave one column a row longer: keep whole rows only.
+  std::size_t rows = columns.front().size();
+  for (const auto& column : columns) rows = std::min(rows, column.size());
+  std::vector<train::EpochRecord> records;
+  std::array<double, kHistoryColumns.size()> row{};
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t c = 0; c < columns.size(); ++c) row[c] = columns[c][i];
+    records.push_back(from_history_row(row.data()));
+  }
+  return records;
+}
+
 }  // namespace aecnn::store::checkpoint_io

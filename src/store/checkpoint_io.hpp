@@ -52,4 +52,8 @@ std::optional<train::Checkpoint> read_latest(hid_t trial_group, const std::strin
 /// False when the trial had no checkpoint, so nothing changed.
 bool drop_resume_state(hid_t trial_group);
 
+/// The trial's `history/` rows (whole rows only: a kill between two column appends of an
+/// uncommitted writer could leave one column longer).
+std::vector<train::EpochRecord> read_history(hid_t trial_group, const std::string& where);
+
 }  // namespace aecnn::store::checkpoint_io

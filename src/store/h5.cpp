@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "aecnn/sweep/schema.hpp"
+
 namespace aecnn::store::h5 {
 namespace {
 
@@ -364,6 +366,19 @@ std::vector<double> read_column(hid_t group, const std::string& name, const std:
   if (size > 0 && H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     throw H5Error(what + ": cannot read");
   return values;
+}
+
+sweep::ConfigMap read_config(hid_t trial, const std::string& where) {
+  sweep::ConfigMap config;
+  Id group = open_group(trial, "config", where);
+  for (const auto& key : attr_names(group.get())) {
+    sweep::Value value = read_attr(group.get(), key, where + "/config");
+    const sweep::KeySpec* spec = sweep::find_key(key);
+    if (spec != nullptr && spec->kind == sweep::ValueKind::kBool && std::holds_alternative<std::int64_t>(value))
+      value = std::get<std::int64_t>(value) != 0;
+    config[key] = value;
+  }
+  return config;
 }
 
 }  // namespace aecnn::store::h5

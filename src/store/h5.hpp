@@ -59,6 +59,8 @@ std::int64_t read_int_attr(hid_t object, const std::string& name, const std::str
 double read_double_attr(hid_t object, const std::string& name, const std::string& where);
 /// Names of all attributes of `object`, in creation order where tracked, else by name.
 std::vector<std::string> attr_names(hid_t object);
+/// A trial group's `config/` attributes as the sweep's values (booleans, stored as integers, typed back).
+sweep::ConfigMap read_config(hid_t trial, const std::string& where);
 /// Names of the links in a group, by name.
 std::vector<std::string> member_names(hid_t group);
 

@@ -8,6 +8,7 @@
 #include "aecnn/store/writer.hpp"
 #include "checkpoint_io.hpp"
 #include "h5.hpp"
+#include "search_tables.hpp"
 #include "journaled_driver.hpp"
 
 namespace aecnn::store {
@@ -25,22 +26,6 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
-std::vector<train::EpochRecord> read_history(hid_t trial, const std::string& where) {
-  h5::Id history = h5::open_group(trial, "history", where);
-  const std::string at = where + "/history";
-  std::vector<std::vector<double>> columns;
-  for (const char* column : kHistoryColumns) columns.push_back(h5::read_column(history.get(), column, at));
-  // A kill between two column appends can leave one column a row longer: keep whole rows only.
-  std::size_t rows = columns.front().size();
-  for (const auto& column : columns) rows = std::min(rows, column.size());
-  std::vector<train::EpochRecord> records;
-  std::array<double, kHistoryColumns.size()> row{};
-  for (std::size_t i = 0; i < rows; ++i) {
-    for (std::size_t c = 0; c < columns.size(); ++c) row[c] = columns[c][i];
-    records.push_back(from_history_row(row.data()));
-  }
-  return records;
-}
 
 TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& file) {
   const std::string where = file + ":/trials/" + id;
@@ -56,16 +41,11 @@ TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& f
   trial.attempts = static_cast<int>(h5::read_int_attr(g, "attempts", where));
   if (h5::has_attr(g, "failures")) trial.failures = static_cast<int>(h5::read_int_attr(g, "failures", where));
   trial.varying = split_list(h5::read_string_attr(g, "varying", where));
+  if (h5::has_attr(g, "suggested_after"))
+    trial.suggested_after = static_cast<int>(h5::read_int_attr(g, "suggested_after", where));
 
-  h5::Id config = h5::open_group(g, "config", where);
-  for (const auto& key : h5::attr_names(config.get())) {
-    sweep::Value value = h5::read_attr(config.get(), key, where + "/config");
-    const sweep::KeySpec* spec = sweep::find_key(key);
-    if (spec != nullptr && spec->kind == sweep::ValueKind::kBool && std::holds_alternative<std::int64_t>(value))
-      value = std::get<std::int64_t>(value) != 0;
-    trial.config[key] = value;
-  }
-  trial.history = read_history(g, where);
+  trial.config = h5::read_config(g, where);
+  trial.history = checkpoint_io::read_history(g, where);
 
   if (trial.status == kStatusDone) {
     train::TrialResult result;
@@ -193,6 +173,8 @@ ResultsContents read_results(const std::string& path) {
   for (const auto& id : h5::member_names(trials.get())) contents.trials.push_back(read_trial(trials.get(), id, path));
   std::sort(contents.trials.begin(), contents.trials.end(),
             [](const TrialRecord& a, const TrialRecord& b) { return a.index < b.index; });
+  contents.pruning = search_tables::read_pruning(root, path);
+  contents.observations = search_tables::read_observations(root, path);
   return contents;
 }
 

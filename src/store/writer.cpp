@@ -1,5 +1,6 @@
 #include "aecnn/store/writer.hpp"
 
+#include <array>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include "checkpoint_io.hpp"
 #include "h5.hpp"
 #include "journaled_driver.hpp"
+#include "search_tables.hpp"
 #include "undo_journal.hpp"
 
 namespace aecnn::store {
@@ -141,9 +143,20 @@ std::map<std::string, TrialState> ResultsWriter::trial_states() const {
       state.attempts = static_cast<int>(h5::read_int_attr(trial.get(), "attempts", where));
     if (h5::has_attr(trial.get(), "failures"))
       state.failures = static_cast<int>(h5::read_int_attr(trial.get(), "failures", where));
+    if (h5::has_attr(trial.get(), "suggested_after")) {  // its config was chosen at its start: needed to resume
+      state.suggested_after = static_cast<int>(h5::read_int_attr(trial.get(), "suggested_after", where));
+      state.config = h5::read_config(trial.get(), where);
+    }
     states[id] = state;
   }
   return states;
+}
+
+std::vector<train::EpochRecord> ResultsWriter::history(const std::string& trial_id) const {
+  const std::string group_path = impl_->trial_path(trial_id);
+  if (!h5::exists(impl_->file.get(), group_path)) return {};
+  h5::Id trial = impl_->open_trial(trial_id);
+  return checkpoint_io::read_history(trial.get(), impl_->where(group_path));
 }
 
 std::optional<train::Checkpoint> ResultsWriter::checkpoint(const std::string& trial_id) const {
@@ -194,6 +207,7 @@ void ResultsWriter::begin_trial(const sweep::TrialSpec& trial, const std::vector
   for (int r : ranks) rank_names.push_back(std::to_string(r));
   h5::write_attr(g, "ranks", join(rank_names, ","));
   h5::write_attr(g, "varying", join(trial.varying, ","));
+  if (trial.suggested_after >= 0) h5::write_attr(g, "suggested_after", static_cast<std::int64_t>(trial.suggested_after));
   h5::write_attr(g, "started", now_iso8601());
 
   h5::Id history = h5::create_group(g, "history", impl_->path);
@@ -209,7 +223,7 @@ void ResultsWriter::begin_trial(const sweep::TrialSpec& trial, const std::vector
 }
 
 void ResultsWriter::append_epoch(const std::string& trial_id, const train::EpochRecord& r,
-                                 const train::Checkpoint* checkpoint) {
+                                 const train::Checkpoint* checkpoint, const PruningRecord* decision) {
   const std::string group_path = impl_->trial_path(trial_id);
   const std::string where = impl_->where(group_path);
   h5::Id trial = impl_->open_trial(trial_id);
@@ -225,13 +239,14 @@ void ResultsWriter::append_epoch(const std::string& trial_id, const train::Epoch
   for (std::size_t i = 0; i < kHistoryColumns.size(); ++i)
     h5::append_to_column(history.get(), kHistoryColumns[i], row[i], where + "/history");
   if (!slot.empty()) checkpoint_io::make_latest(trial.get(), slot, checkpoint->epochs_done, where);
+  if (decision != nullptr) search_tables::append(impl_->file.get(), *decision, impl_->path);
   impl_->commit();
 }
 
-void ResultsWriter::finish_trial(const std::string& trial_id, const train::TrialResult& result) {
-  h5::Id trial = impl_->open_trial(trial_id);
-  const hid_t g = trial.get();
-  h5::write_attr(g, "finished", now_iso8601());
+namespace {
+
+// How and how long the trial ran: what a done and a pruned trial both record.
+void write_run_facts(hid_t g, const train::TrialResult& result) {
   h5::write_attr(g, "wall_seconds", result.wall_seconds);
   h5::write_attr(g, "params_trainable", result.params_trainable);
   h5::write_attr(g, "params_total", result.params_total);
@@ -247,6 +262,46 @@ void ResultsWriter::finish_trial(const std::string& trial_id, const train::Trial
   h5::write_attr(g, "peak_memory_bytes", result.peak_memory_bytes);
   h5::write_attr(g, "memory_baseline_bytes", result.memory_baseline_bytes);
   h5::write_attr(g, "memory_measure", result.memory_measure);
+}
+
+// Where and with what it ran: the leading rank's process, and this writer's HDF5 and command.
+void write_provenance(hid_t g, const train::TrialResult& result, const std::string& command_line,
+                      const std::string& file) {
+  h5::Id provenance = h5::create_group(g, "provenance", file);
+  const hid_t p = provenance.get();
+  const auto& r = result.provenance;
+  h5::write_attr(p, "host", r.host);
+  h5::write_attr(p, "cpu_model", r.cpu_model);
+  h5::write_attr(p, "cpus_online", static_cast<std::int64_t>(r.cpus_online));
+  h5::write_attr(p, "cpus_allowed", static_cast<std::int64_t>(r.cpus_allowed));
+  h5::write_attr(p, "threads", static_cast<std::int64_t>(result.threads));
+  h5::write_attr(p, "device", r.device);
+  h5::write_attr(p, "libtorch", r.libtorch);
+  h5::write_attr(p, "cpu_capability", r.cpu_capability);
+  h5::write_attr(p, "blas", r.blas);
+  h5::write_attr(p, "mpi", r.mpi);
+  h5::write_attr(p, "hdf5", hdf5_version());
+  h5::write_attr(p, "compiler", r.compiler);
+  h5::write_attr(p, "tool_version", r.tool_version);
+  h5::write_attr(p, "command_line", command_line);
+}
+
+}  // namespace
+
+std::vector<PruningRecord> ResultsWriter::pruning_records() const {
+  return search_tables::read_pruning(impl_->file.get(), impl_->path);
+}
+
+std::vector<ObservationRecord> ResultsWriter::observation_records() const {
+  return search_tables::read_observations(impl_->file.get(), impl_->path);
+}
+
+void ResultsWriter::finish_trial(const std::string& trial_id, const train::TrialResult& result,
+                                 const SearchRows& rows) {
+  h5::Id trial = impl_->open_trial(trial_id);
+  const hid_t g = trial.get();
+  h5::write_attr(g, "finished", now_iso8601());
+  write_run_facts(g, result);
 
   const std::string metrics_path = impl_->where(impl_->trial_path(trial_id) + "/metrics");
   h5::Id metrics = h5::create_group(g, "metrics", impl_->path);
@@ -266,28 +321,29 @@ void ResultsWriter::finish_trial(const std::string& trial_id, const train::Trial
   h5::write_array(m, "confusion_matrix", result.confusion, classes, metrics_path);
   h5::write_strings(m, "class_names", std::vector<std::string>(data::kClassNames.begin(), data::kClassNames.end()),
                     metrics_path);
-  // Where and with what it ran: the leading rank's process, and this writer's HDF5 and command.
-  h5::Id provenance = h5::create_group(g, "provenance", impl_->path);
-  const hid_t p = provenance.get();
-  const auto& r = result.provenance;
-  h5::write_attr(p, "host", r.host);
-  h5::write_attr(p, "cpu_model", r.cpu_model);
-  h5::write_attr(p, "cpus_online", static_cast<std::int64_t>(r.cpus_online));
-  h5::write_attr(p, "cpus_allowed", static_cast<std::int64_t>(r.cpus_allowed));
-  h5::write_attr(p, "threads", static_cast<std::int64_t>(result.threads));
-  h5::write_attr(p, "device", r.device);
-  h5::write_attr(p, "libtorch", r.libtorch);
-  h5::write_attr(p, "cpu_capability", r.cpu_capability);
-  h5::write_attr(p, "blas", r.blas);
-  h5::write_attr(p, "mpi", r.mpi);
-  h5::write_attr(p, "hdf5", hdf5_version());
-  h5::write_attr(p, "compiler", r.compiler);
-  h5::write_attr(p, "tool_version", r.tool_version);
-  h5::write_attr(p, "command_line", impl_->command_line);
+  write_provenance(g, result, impl_->command_line, impl_->path);
+  if (rows.completion != nullptr) search_tables::append(impl_->file.get(), *rows.completion, impl_->path);
+  if (rows.observation != nullptr) search_tables::append(impl_->file.get(), *rows.observation, impl_->path);
   // The status goes last: a reader that sees `done` sees everything the trial wrote.
   h5::write_attr(g, "status", std::string(kStatusDone));
   impl_->commit();
   // Only once `done` is safe on disk may the resume state go (a kill in between must still find it).
+  if (checkpoint_io::drop_resume_state(g)) impl_->commit();
+}
+
+void ResultsWriter::prune_trial(const std::string& trial_id, int epochs_run, const train::TrialResult* result,
+                                const ObservationRecord* observation) {
+  h5::Id trial = impl_->open_trial(trial_id);
+  const hid_t g = trial.get();
+  h5::write_attr(g, "finished", now_iso8601());
+  if (result != nullptr) {
+    write_run_facts(g, *result);
+    write_provenance(g, *result, impl_->command_line, impl_->path);
+  }
+  h5::write_attr(g, "epochs_run", static_cast<std::int64_t>(epochs_run));
+  if (observation != nullptr) search_tables::append(impl_->file.get(), *observation, impl_->path);
+  h5::write_attr(g, "status", std::string(kStatusPruned));
+  impl_->commit();
   if (checkpoint_io::drop_resume_state(g)) impl_->commit();
 }
 

@@ -78,7 +78,7 @@ std::vector<std::string> keys_of(const std::vector<Axis>& axes) {
 std::vector<TrialSpec> expand(const SweepSpec& spec) {
   std::size_t total = 0;
   for (const auto& experiment : spec.experiments) {
-    std::size_t count = 1;
+    std::size_t count = experiment.search.enabled() ? static_cast<std::size_t>(experiment.search.n_trials) : 1;
     for (const auto& axis : axes_of(experiment))
       count = axis.size() > kMaxTrials / count ? kMaxTrials + 1 : count * axis.size();  // no overflow
     total = std::min(total + count, kMaxTrials + 1);
@@ -91,9 +91,15 @@ std::vector<TrialSpec> expand(const SweepSpec& spec) {
   std::vector<std::string> duplicates;
   for (const auto& experiment : spec.experiments) {
     const std::vector<Axis> axes = axes_of(experiment);
-    const std::vector<std::string> varying = keys_of(axes);
+    std::vector<std::string> varying = keys_of(axes);
     std::size_t count = 1;
     for (const auto& axis : axes) count *= axis.size();
+    std::vector<std::string> suggested;
+    if (experiment.search.enabled()) {  // the parser allows no axis beside a search
+      for (const auto& searched : experiment.search.keys) suggested.push_back(searched.key);
+      varying = suggested;
+      count = static_cast<std::size_t>(experiment.search.n_trials);
+    }
 
     std::map<std::string, std::string> id_of_hash;
     for (std::size_t index = 0; index < count; ++index) {
@@ -114,7 +120,15 @@ std::vector<TrialSpec> expand(const SweepSpec& spec) {
       char suffix[24];
       std::snprintf(suffix, sizeof suffix, "-%04zu", index);
       trial.id = experiment.name + suffix;
-      trial.hash = content_hash(canonical_text(trial.config));
+      if (suggested.empty()) {
+        trial.hash = content_hash(canonical_text(trial.config));
+      } else {
+        // Its values are unknown until it starts: what identifies it is its place in the search.
+        trial.suggested = suggested;
+        trial.search_number = static_cast<int>(index);
+        trial.hash = content_hash(canonical_text(trial.config) + "search " + search_text(experiment.search) +
+                                  " number " + std::to_string(index) + "\n");
+      }
       auto [it, inserted] = id_of_hash.emplace(trial.hash, trial.id);
       if (!inserted)
         duplicates.push_back(spec.file + ": trials " + it->second + " and " + trial.id +
@@ -129,7 +143,44 @@ std::vector<TrialSpec> expand(const SweepSpec& spec) {
 std::string sweep_hash(const SweepSpec& spec, const std::vector<TrialSpec>& trials) {
   std::string text = "name = " + to_toml(spec.name) + "\n";
   for (const auto& trial : trials) text += trial.id + " " + trial.hash + "\n";
+  // Pruning decides which epochs a trial runs: a file pruned one way is not resumed another.
+  // Only an enabled pruner adds a line, so the hashes of sweeps without one are as before.
+  for (const auto& experiment : spec.experiments)
+    if (experiment.pruner.enabled()) text += "pruner " + experiment.name + ": " + pruner_text(experiment.pruner) + "\n";
   return content_hash(text);
+}
+
+std::string search_text(const SearchSpec& search) {
+  std::string text = "sampler=" + search.sampler + " n_trials=" + std::to_string(search.n_trials) +
+                     " seed=" + std::to_string(search.seed) + " metric=" + search.metric +
+                     " mode=" + (search.maximize ? "max" : "min") + " startup_trials=" + std::to_string(search.startup_trials);
+  for (const auto& k : search.keys) {
+    using Kind = search::ParamSpace::Kind;
+    text += " " + k.key + "=";
+    if (k.space.kind == Kind::kChoice) {
+      text += "choice[";
+      for (std::size_t i = 0; i < k.choices.size(); ++i) text += (i ? "," : "") + to_toml(k.choices[i]);
+      text += "]";
+    } else {
+      text += k.space.kind == Kind::kUniform ? "uniform[" : k.space.kind == Kind::kLogUniform ? "loguniform[" : "int[";
+      text += to_toml(Value(k.space.low)) + "," + to_toml(Value(k.space.high)) + "]";
+    }
+  }
+  return text;
+}
+
+std::string pruner_text(const PrunerSpec& pruner) {
+  std::string text = "type=" + pruner.type;
+  if (!pruner.enabled()) return text;
+  text += " metric=" + pruner.metric + " mode=" + (pruner.maximize ? "max" : "min");
+  if (pruner.type == "asha")
+    text += " grace_epochs=" + std::to_string(pruner.grace_epochs) + " reduction_factor=" +
+            std::to_string(pruner.reduction_factor) + " max_epochs=" +
+            (pruner.max_epochs > 0 ? std::to_string(pruner.max_epochs) : std::string("epochs"));
+  else
+    text += " startup_trials=" + std::to_string(pruner.startup_trials) + " warmup_epochs=" +
+            std::to_string(pruner.warmup_epochs);
+  return text;
 }
 
 }  // namespace aecnn::sweep

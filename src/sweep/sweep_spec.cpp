@@ -107,8 +107,11 @@ std::string unknown_key_message(const std::string& path, const std::string& sugg
 
 const std::vector<std::string> kTopLevelKeys = {"name", "data_dir", "base",   "experiment", "seeds",
                                                 "grid", "zip",      "trials", "random",     "max_attempts",
-                                                "worker_timeout"};
-const std::vector<std::string> kExperimentKeys = {"name", "grid", "zip", "trials", "random", "seeds"};
+                                                "worker_timeout", "pruner", "search"};
+const std::vector<std::string> kExperimentKeys = {"name", "grid", "zip", "trials", "random", "seeds", "pruner", "search"};
+const std::vector<std::string> kSearchKeys = {"sampler", "n_trials", "seed", "metric", "mode", "startup_trials"};
+const std::vector<std::string> kPrunerKeys = {"type",           "metric",         "mode",          "grace_epochs",
+                                              "reduction_factor", "max_epochs", "startup_trials", "warmup_epochs"};
 
 // Parses files for one sweep; each method reads one construct and records what is wrong with it.
 class Parser {
@@ -260,6 +263,124 @@ class Parser {
     return points;
   }
 
+  /// `[pruner]` or `pruner = { type = "asha", ... }`: checks every key against the type.
+  std::optional<PrunerSpec> read_pruner(const std::string& path, const toml::node& node) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      problems_.add(node.source(), quote(path) + " must be a table: [pruner] or pruner = { type = \"asha\", ... }");
+      return std::nullopt;
+    }
+    PrunerSpec pruner;
+    const std::size_t before = problems_.count();
+    const toml::node* type = table->get("type");
+    if (type == nullptr) {
+      problems_.add(node.source(), quote(path) + " needs type: \"asha\", \"median\" or \"none\"");
+      return std::nullopt;
+    }
+    const auto type_name = type->value<std::string>();
+    if (!type_name || (*type_name != "asha" && *type_name != "median" && *type_name != "none")) {
+      problems_.add(type->source(), quote(path + ".type") + " must be \"asha\", \"median\" or \"none\"");
+      return std::nullopt;
+    }
+    pruner.type = *type_name;
+    bool mode_given = false;
+    auto integer = [&](const std::string& key_path, const toml::node& value, std::int64_t low, int& out) {
+      const auto* i = value.as_integer();
+      if (i == nullptr || i->get() < low || i->get() > 100000)
+        problems_.add(value.source(), quote(key_path) + " must be an integer from " + std::to_string(low) + " to 100000");
+      else out = static_cast<int>(i->get());
+    };
+    for (const auto& [key_node, value] : in_file_order(*table)) {
+      const std::string key(key_node->str());
+      const std::string key_path = path + "." + key;
+      const bool asha_key = key == "grace_epochs" || key == "reduction_factor" || key == "max_epochs";
+      const bool median_key = key == "startup_trials" || key == "warmup_epochs";
+      if (key == "type") continue;
+      if (asha_key && pruner.type != "asha") {
+        problems_.add(key_node->source(), quote(key_path) + " applies to type = \"asha\", not \"" + pruner.type + "\"");
+      } else if (median_key && pruner.type != "median") {
+        problems_.add(key_node->source(), quote(key_path) + " applies to type = \"median\", not \"" + pruner.type + "\"");
+      } else if (key == "metric") {
+        const auto metric = value->value<std::string>();
+        if (!metric || (*metric != "val_accuracy" && *metric != "val_loss" && *metric != "accuracy" && *metric != "loss"))
+          problems_.add(value->source(), quote(key_path) + " must be \"val_accuracy\", \"val_loss\", \"accuracy\" or \"loss\"");
+        else pruner.metric = *metric;
+      } else if (key == "mode") {
+        const auto mode = value->value<std::string>();
+        if (!mode || (*mode != "max" && *mode != "min"))
+          problems_.add(value->source(), quote(key_path) + " must be \"max\" or \"min\"");
+        else pruner.maximize = *mode == "max", mode_given = true;
+      } else if (key == "grace_epochs") {
+        integer(key_path, *value, 1, pruner.grace_epochs);
+      } else if (key == "reduction_factor") {
+        integer(key_path, *value, 2, pruner.reduction_factor);
+      } else if (key == "max_epochs") {
+        integer(key_path, *value, 1, pruner.max_epochs);
+      } else if (key == "startup_trials") {
+        integer(key_path, *value, 0, pruner.startup_trials);
+      } else if (key == "warmup_epochs") {
+        integer(key_path, *value, 0, pruner.warmup_epochs);
+      } else {
+        problems_.add(key_node->source(), unknown_key_message(key_path, nearest_of(key, kPrunerKeys)));
+      }
+    }
+    // A loss is minimised, an accuracy maximised, unless the file says otherwise.
+    if (!mode_given) pruner.maximize = pruner.metric.find("loss") == std::string::npos;
+    if (problems_.count() != before) return std::nullopt;
+    return pruner;
+  }
+
+  /// `[search]`: the sampler's settings and, like [random], `key = { distribution = ... }`.
+  std::optional<SearchSpec> read_search(const std::string& path, const toml::node& node) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      problems_.add(node.source(), quote(path) + " must be a table: sampler, n_trials, seed, and key = { distribution = ... }");
+      return std::nullopt;
+    }
+    SearchSpec search;
+    const std::size_t before = problems_.count();
+    bool mode_given = false;
+    for (const auto& [key_node, value] : in_file_order(*table)) {
+      const std::string key(key_node->str());
+      const std::string key_path = path + "." + key;
+      if (key == "sampler") {
+        const auto sampler = value->value<std::string>();
+        if (!sampler || *sampler != "tpe") problems_.add(value->source(), quote(key_path) + " must be \"tpe\"");
+      } else if (key == "n_trials" || key == "startup_trials") {
+        const auto* n = value->as_integer();
+        const std::int64_t low = key == "n_trials" ? 1 : 0;
+        if (n == nullptr || n->get() < low || n->get() > 100000)
+          problems_.add(value->source(), quote(key_path) + " must be an integer from " + std::to_string(low) + " to 100000");
+        else (key == "n_trials" ? search.n_trials : search.startup_trials) = static_cast<int>(n->get());
+      } else if (key == "seed") {
+        const auto* seed = value->as_integer();
+        if (seed == nullptr || seed->get() < 0) problems_.add(value->source(), quote(key_path) + " must be an integer >= 0");
+        else search.seed = static_cast<std::uint64_t>(seed->get());
+      } else if (key == "metric") {
+        const auto metric = value->value<std::string>();
+        if (!metric || (*metric != "val_accuracy" && *metric != "val_loss" && *metric != "accuracy" && *metric != "loss"))
+          problems_.add(value->source(), quote(key_path) + " must be \"val_accuracy\", \"val_loss\", \"accuracy\" or \"loss\"");
+        else search.metric = *metric;
+      } else if (key == "mode") {
+        const auto mode = value->value<std::string>();
+        if (!mode || (*mode != "max" && *mode != "min")) problems_.add(value->source(), quote(key_path) + " must be \"max\" or \"min\"");
+        else search.maximize = *mode == "max", mode_given = true;
+      } else if (find_key(key) == nullptr) {
+        unknown(key_path, key, *key_node, kSearchKeys);
+      } else if (key == "seed" || key == "ranks" || key == "exclusive") {
+        problems_.add(key_node->source(), quote(key_path) + ": " + key + " is not searched (it is not a hyperparameter)");
+      } else if (auto d = read_distribution(key_path, key, *value)) {
+        if (auto space = searchable(key_path, key, *d, *value)) search.keys.push_back({key, *space, d->choices});
+      }
+    }
+    if (!table->contains("n_trials")) problems_.add(node.source(), quote(path) + " needs n_trials, the number of trials");
+    if (search.keys.empty() && problems_.count() == before)
+      problems_.add(node.source(), quote(path) + " searches no key: add key = { distribution = ... }");
+    if (!mode_given) search.maximize = search.metric.find("loss") == std::string::npos;
+    if (problems_.count() != before) return std::nullopt;
+    return search;
+  }
+
   /// Reads an experiment's axes (and, for [[experiment]], its own overrides) into `experiment`.
   /// `structural` lists the keys this table may hold besides config keys.
   void read_experiment(const toml::table& table, const std::string& prefix, bool overrides_allowed,
@@ -324,6 +445,18 @@ class Parser {
       } else if (key == "seeds") {
         experiment.seeds = read_seeds(path, *node);
         claim("seed", "seeds", *node);
+      } else if (key == "pruner") {
+        if (auto pruner = read_pruner(path, *node)) experiment.pruner = *pruner;
+      } else if (key == "search") {
+        if (auto search = read_search(path, *node)) {
+          experiment.search = *search;
+          for (const auto& searched : search->keys) claim(searched.key, "search", *node);
+        }
+        // TPE chooses each trial's values itself: no axis beside it.
+        for (const char* axis : {"grid", "zip", "trials", "random", "seeds"})
+          if (table.contains(axis))
+            problems_.add(node->source(), quote(path) + " cannot be combined with " + quote(prefix + axis) +
+                                              ": model-based search chooses every trial's values itself");
       } else if (overrides_allowed && find_key(key) != nullptr) {
         Value value;
         if (read_config_value(path, key, *node, value)) experiment.base[key] = value;
@@ -426,6 +559,32 @@ class Parser {
 
   // The draw itself is adaptive search's prior draw (the same arithmetic on the engine's top 53
   // bits on every machine); here it is mapped back to the key's value.
+  // The distribution as the sampler's prior, once every value it can give is valid for the key
+  // (random search finds an invalid draw among its samples; a sampler's values come later, at run time).
+  std::optional<search::ParamSpace> searchable(const std::string& path, const std::string& key, const Distribution& d,
+                                               const toml::node& where) {
+    using search::ParamSpace;
+    switch (d.kind) {
+      case Distribution::Kind::kChoice: return ParamSpace::choice(static_cast<int>(d.choices.size()));
+      case Distribution::Kind::kInt:
+        return ParamSpace::integer(static_cast<std::int64_t>(d.low), static_cast<std::int64_t>(d.high));
+      case Distribution::Kind::kUniform:
+      case Distribution::Kind::kLogUniform: {
+        // [low, high): the low bound and the largest double below high must both be valid.
+        for (const double bound : {d.low, std::nextafter(d.high, d.low)}) {
+          Value coerced;
+          if (auto reason = coerce(*find_key(key), Value(bound), coerced)) {
+            problems_.add(where.source(), quote(path) + " reaches values that " + *reason);
+            return std::nullopt;
+          }
+        }
+        return d.kind == Distribution::Kind::kUniform ? ParamSpace::uniform(d.low, d.high)
+                                                      : ParamSpace::log_uniform(d.low, d.high);
+      }
+    }
+    return std::nullopt;
+  }
+
   static Value draw(const Distribution& d, std::mt19937_64& engine) {
     using search::ParamSpace;
     switch (d.kind) {
@@ -453,8 +612,10 @@ bool varies(const ExperimentSpec& experiment, const std::string& key) {
   auto in_points = [&](const std::vector<ConfigMap>& points) {
     return std::any_of(points.begin(), points.end(), [&](const ConfigMap& p) { return p.count(key) > 0; });
   };
+  const bool searched = std::any_of(experiment.search.keys.begin(), experiment.search.keys.end(),
+                                    [&](const SearchedKey& k) { return k.key == key; });
   return on_axis(experiment.grid) || on_axis(experiment.zip) || in_points(experiment.trials) ||
-         in_points(experiment.random_samples);
+         in_points(experiment.random_samples) || searched;
 }
 
 std::string join_lines(const std::vector<std::string>& lines) {
@@ -538,13 +699,17 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
     // Top-level axes would be ambiguous beside experiments; seeds is the one shared default.
     for (const auto& [key_node, node] : in_file_order(root)) {
       const std::string key(key_node->str());
-      if (key == "grid" || key == "zip" || key == "trials" || key == "random")
+      if (key == "grid" || key == "zip" || key == "trials" || key == "random" || key == "search")
         problems.add(key_node->source(), quote(key) + " at the top level of a file with [[experiment]]s: move it into an experiment");
       else if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end())
         parser.unknown(key, key, *key_node, kTopLevelKeys);
     }
     std::vector<std::int64_t> shared_seeds;
     if (const toml::node* node = root.get("seeds")) shared_seeds = parser.read_seeds("seeds", *node);
+    // A top-level [pruner] is every experiment's unless it has its own.
+    PrunerSpec shared_pruner;
+    if (const toml::node* node = root.get("pruner"))
+      if (auto pruner = parser.read_pruner("pruner", *node)) shared_pruner = *pruner;
     const toml::array* list = experiments->as_array();
     if (list == nullptr || !list->is_array_of_tables() || list->empty()) {
       problems.add(experiments->source(), "'experiment' must be an array of tables: [[experiment]]");
@@ -555,6 +720,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
         const std::string prefix = "experiment[" + std::to_string(i) + "].";
         ExperimentSpec experiment;
         experiment.base = base;
+        experiment.pruner = shared_pruner;
         const toml::node* name = table.get("name");
         if (name == nullptr) problems.add(table.source(), quote(prefix + "name") + " is missing");
         else if (!name->is_string() || !is_identifier(name->as_string()->get()))
@@ -564,7 +730,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
         else experiment.name = name->as_string()->get();
         parser.read_experiment(table, prefix, /*overrides_allowed=*/true, kExperimentKeys, experiment);
         // The shared seeds apply unless the experiment says otherwise about `seed`.
-        if (!table.contains("seeds") && !varies(experiment, "seed")) experiment.seeds = shared_seeds;
+        if (!table.contains("seeds") && !varies(experiment, "seed") && !experiment.search.enabled())
+          experiment.seeds = shared_seeds;
         spec.experiments.push_back(std::move(experiment));
       }
     }

@@ -425,8 +425,22 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
       checkpoint.best_val_loss = early_stopping.best_value();
       hooks.on_epoch(record, checkpoint);
     }
+    if (hooks.pruned_after_epoch) {
+      std::vector<double> verdict = {hooks.pruned_after_epoch() && rank == 0 ? 1.0 : 0.0};
+      dist::reduce_host(comm, verdict, false);
+      if (verdict[0] > 0) {
+        result.pruned = true;
+        break;
+      }
+    }
   }
   result.epochs_run = static_cast<int>(result.history.size());
+  if (result.pruned) {  // its pruner judged it by the history: no final evaluations to spend
+    result.peak_memory_bytes = result.memory_baseline_bytes >= 0 ? memory.peak() : -1;
+    result.memory_measure = memory.measure(result.memory_baseline_bytes);
+    result.wall_seconds = seconds_since(trial_start);
+    return result;
+  }
   if (config.patience > 0 && !best_weights.empty()) {
     // Keras 3 restores the best weights at the end of training, early stop or not.
     model::restore_weights(*net, best_weights);

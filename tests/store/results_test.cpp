@@ -1,7 +1,9 @@
 #include <gmock/gmock.h>
 #include <hdf5.h>
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <iterator>
 #include <gtest/gtest.h>
 
@@ -121,6 +123,61 @@ TEST(Results, WhatIsWrittenIsReadBack) {
   EXPECT_EQ(contents.trials[1].history.size(), 1u);
   EXPECT_EQ(contents.trials[2].status, kStatusRunning);
   EXPECT_FALSE(contents.trials[2].result.has_value());
+}
+
+TEST(Results, PruningDecisionsAndAPrunedTrialAreReadBackInOrder) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.file("r.h5");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const PruningRecord first{0, 1, 0.42, false, 0, 0.42, 1};
+  const PruningRecord stop{1, 1, 0.40, true, 0, 0.42, 2};
+  const PruningRecord completion{0, 0, nan, false, -1, nan, 0};
+  {
+    ResultsWriter writer(path, f.info);
+    EXPECT_TRUE(writer.pruning_records().empty());  // no table until the first decision
+    writer.begin_trial(f.trials[0], {1});
+    auto c = checkpoint_after(1);
+    writer.append_epoch(f.trials[0].id, row(1), &c, &first);
+    writer.begin_trial(f.trials[1], {2});
+    writer.append_epoch(f.trials[1].id, row(1), &c, &stop);
+    auto pruned = result_of(1);
+    pruned.pruned = true;
+    writer.prune_trial(f.trials[1].id, 1, &pruned);
+    writer.finish_trial(f.trials[0].id, result_of(1), SearchRows{&completion, nullptr});
+    writer.begin_trial(f.trials[2], {1});
+    writer.append_epoch(f.trials[2].id, row(1), &c);
+    writer.prune_trial(f.trials[2].id, 1, nullptr);  // a resumed sweep acting on an old verdict
+    EXPECT_EQ(writer.pruning_records().size(), 3u);
+  }
+  const ResultsContents contents = read_results(path);
+  ASSERT_EQ(contents.pruning.size(), 3u);
+  const auto& back = contents.pruning;
+  EXPECT_EQ(back[0].trial, 0);
+  EXPECT_EQ(back[0].epoch, 1);
+  EXPECT_DOUBLE_EQ(back[0].value, 0.42);
+  EXPECT_FALSE(back[0].stop);
+  EXPECT_EQ(back[0].rung, 0);
+  EXPECT_EQ(back[1].trial, 1);
+  EXPECT_TRUE(back[1].stop);
+  EXPECT_DOUBLE_EQ(back[1].cutoff, 0.42);
+  EXPECT_EQ(back[1].compared, 2);
+  EXPECT_EQ(back[2].epoch, 0);
+  EXPECT_TRUE(std::isnan(back[2].value));
+  EXPECT_EQ(back[2].rung, -1);
+
+  EXPECT_EQ(contents.trials[0].status, kStatusDone);
+  EXPECT_EQ(contents.trials[1].status, kStatusPruned);
+  EXPECT_FALSE(contents.trials[1].result.has_value());  // no test metrics: never evaluated
+  EXPECT_EQ(contents.trials[1].history.size(), 1u);
+  EXPECT_EQ(contents.trials[2].status, kStatusPruned);
+  // A pruned trial keeps its weights for export, as a done one does.
+  const auto weights = read_checkpoint(path, f.trials[1].id);
+  ASSERT_TRUE(weights.has_value());
+  EXPECT_EQ(weights->epochs_done, 1);
+  // The writer's view agrees, and a pruned trial is final.
+  ResultsWriter reopened(path, f.info);
+  EXPECT_EQ(reopened.trial_states().at(f.trials[1].id).status, kStatusPruned);
 }
 
 TEST(Results, ReopeningTheSameSweepResumesAndCountsAttempts) {

@@ -282,6 +282,29 @@ TEST_F(TrainerTest, ShouldStopInterruptsAtTheNextStepAndTheCheckpointContinuesIt
   EXPECT_EQ(whole.test_loss, resumed.test_loss);
 }
 
+TEST_F(TrainerTest, APruningVerdictEndsTheTrialAfterThatEpochWithItsHistoryAndNoTestEvaluation) {
+  auto config = small(3);
+  config.epochs = 4;
+  config.train_images = 256;
+  const TrialResult whole = trainer_->run(config);
+  std::vector<Checkpoint> checkpoints;
+  TrialHooks hooks = keeping(checkpoints);
+  int asked = 0;
+  hooks.pruned_after_epoch = [&] { return ++asked == 2; };  // asked after each epoch: stop after the 2nd
+  const TrialResult pruned = trainer_->run(config, hooks);
+  EXPECT_TRUE(pruned.pruned);
+  EXPECT_FALSE(whole.pruned);
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(pruned.epochs_run, 2);
+  ASSERT_EQ(pruned.history.size(), 2u);
+  ASSERT_EQ(checkpoints.size(), 2u);  // the verdict comes after the epoch's checkpoint is out
+  // The epochs it ran are the uninterrupted trial's; no final evaluation was spent on it.
+  expect_same_history({whole.history.begin(), whole.history.begin() + 2}, pruned.history);
+  EXPECT_TRUE(pruned.confusion.empty());
+  EXPECT_EQ(pruned.test_accuracy, 0.0);
+  EXPECT_GT(pruned.wall_seconds, 0.0);
+}
+
 TEST_F(TrainerTest, ACheckpointOfAnotherModelIsRefused) {
   auto config = small(0);
   config.epochs = 1;

@@ -18,6 +18,11 @@
 //  3a. On a stop signal rank 0 sends kInterrupt{trial} to every member of every running trial;
 //     they stop at the next training step and report with `interrupted` set. A worker that
 //     catches a signal itself reports its trial interrupted, and rank 0 then stops the sweep.
+//  3c. For a trial a pruner watches (Assignment::pruned), the leader waits after each kEpoch
+//     for rank 0's kVerdict{trial, stop}: rank 0 decides, commits the decision with the epoch,
+//     then answers. On stop every member ends the trial there (the trainer shares the leader's
+//     answer) and reports as in step 3, the result marked pruned. A kInterrupt that arrives
+//     first is kept for the next step; the verdict still comes.
 //  4. Rank 0 commits each message to results.h5 as it arrives; once all of a trial's workers have
 //     reported, they are free and the next trials are assigned.
 //  5. When no trial is left (or after a stop signal, once every running trial has reported),
@@ -33,7 +38,8 @@
 namespace aecnn::sched {
 
 enum Tag : int {
-  kAssign = 1, kStop = 2, kEpoch = 3, kDone = 4, kFailed = 5, kReleased = 6, kInterrupt = 7, kAlive = 8
+  kAssign = 1, kStop = 2, kEpoch = 3, kDone = 4, kFailed = 5, kReleased = 6, kInterrupt = 7, kAlive = 8,
+  kVerdict = 9
 };
 
 struct Assignment {
@@ -46,6 +52,13 @@ struct Assignment {
   train::Checkpoint resume;  ///< where an earlier attempt got to (empty: from scratch)
   std::string benchmark_trials;  ///< "" (train), or a benchmark aid: "noop", "sleep=S"
   double heartbeat_seconds = 60;  ///< the leader says kAlive at most this often
+  bool pruned = false;  ///< a pruner watches the trial: the leader waits for a kVerdict after each epoch (3c)
+};
+
+/// Rank 0's answer to a pruned trial's kEpoch: whether the trial ends there.
+struct Verdict {
+  int trial = 0;
+  bool stop = false;
 };
 
 struct EpochReport {
@@ -104,7 +117,7 @@ void serialize(Archive& ar, aecnn::train::Provenance& p, unsigned) {
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
-  ar & r.history & r.epochs_run & r.best_epoch & r.stopped_early & r.restored_best;
+  ar & r.history & r.epochs_run & r.best_epoch & r.stopped_early & r.restored_best & r.pruned;
   ar & r.train_eval_loss & r.train_eval_accuracy;
   ar & r.test_loss & r.test_accuracy & r.test_precision & r.test_recall & r.test_f1;
   ar & r.class_precision & r.class_recall & r.class_f1 & r.class_support & r.confusion;
@@ -115,7 +128,11 @@ void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::Assignment& a, unsigned) {
   ar & a.trial & a.trial_id & a.data_dir & a.device & a.group & a.config & a.resume & a.benchmark_trials;
-  ar & a.heartbeat_seconds;
+  ar & a.heartbeat_seconds & a.pruned;
+}
+template <class Archive>
+void serialize(Archive& ar, aecnn::sched::Verdict& m, unsigned) {
+  ar & m.trial & m.stop;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::EpochReport& m, unsigned) {

@@ -19,13 +19,22 @@ class Progress {
   /// A trial starts; `from_epoch` epochs of it are already done (a checkpoint).
   void started(const std::string& id, const std::string& ranks, int epochs, int from_epoch);
   void epoch(const std::string& id, int epoch);
-  enum class End { kDone, kFailed, kRetry, kInterrupted };
+  enum class End { kDone, kFailed, kRetry, kInterrupted, kPruned };
   void ended(const std::string& id, End how);
   /// Trials that failed for good in an earlier run (over their retry budget).
   void add_earlier_failures(int count) { failed_ += count; }
+  /// Trials a pruner stopped in an earlier run (final, like done ones).
+  void add_earlier_pruned(int count) { pruned_ += count; }
+  /// A trial of this run found pruned before it started (a verdict an earlier run committed but
+  /// did not act on): its `epochs` will not run.
+  void pruned_unstarted(int epochs) {
+    ++pruned_;
+    remaining_epochs_ -= epochs;
+  }
 
   int done() const { return done_; }
   int failed() const { return failed_; }
+  int pruned() const { return pruned_; }
   std::size_t running() const { return running_.size(); }
   int pending() const;
 
@@ -43,7 +52,7 @@ class Progress {
     int epoch = 0, epochs = 0;
   };
   std::size_t total_;
-  int done_ = 0, failed_ = 0, interrupted_ = 0;
+  int done_ = 0, failed_ = 0, interrupted_ = 0, pruned_ = 0;
   std::int64_t remaining_epochs_ = 0, epochs_this_run_ = 0;
   std::map<std::string, Running> running_;
 };

@@ -3,6 +3,7 @@
 // messages.hpp); with one process, the same trials in turn without MPI messages.
 #include <boost/mpi/communicator.hpp>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,8 @@ struct Utilisation {
 
 /// What rank 0 runs: the trials still to do, and how often a failing one may be tried.
 struct SweepJob {
-  const std::vector<sweep::TrialSpec>* trials = nullptr;  ///< the whole expansion
+  /// The whole expansion. A searched trial's keys are filled in here when it starts.
+  std::vector<sweep::TrialSpec>* trials = nullptr;
   std::vector<int> to_run;    ///< indices into trials, in order
   std::vector<int> failures;  ///< per trial index: failed attempts in earlier runs
   int max_attempts = 3;       ///< a trial that failed this often is not tried again
@@ -35,6 +37,16 @@ struct SweepJob {
   double worker_timeout_seconds = 300;
   /// Per world rank, its node (Placement::node_of_rank): where exclusive trials may run alone.
   std::vector<int> node_of_rank;
+  /// By experiment name, the pruners of the experiments that have one (TrialPruning).
+  std::map<std::string, sweep::PrunerSpec> pruners;
+  /// The pruning decisions the results file holds, replayed before anything runs (a resume).
+  std::vector<store::PruningRecord> pruning_history;
+  /// By experiment name, the model-based searches (TrialSearch).
+  std::map<std::string, sweep::SearchSpec> searches;
+  /// The observations the results file holds, replayed before anything runs; the trials they
+  /// name must have their recorded configs in `trials`.
+  std::vector<store::ObservationRecord> observation_history;
+  std::string results_file;  ///< its path, for messages
 };
 
 /// The result of a benchmark-aid trial (`kind` as in SweepJob::benchmark_trials): no training,

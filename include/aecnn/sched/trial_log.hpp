@@ -36,10 +36,20 @@ class TrialLog {
 
   /// Where an earlier attempt of the trial got to, if it left a checkpoint.
   std::optional<train::Checkpoint> resume_point(int trial) const;
+  /// The trial's history as committed.
+  std::vector<train::EpochRecord> history(int trial) const;
 
   void started(int trial, const std::vector<int>& ranks, const train::Checkpoint* resume);
-  void epoch(int trial, const train::EpochRecord& record, const train::Checkpoint& checkpoint);
-  void done(int trial, const train::TrialResult& result);
+  /// An epoch and its checkpoint, with the pruner's new `decision` on it (if any) in the same commit.
+  void epoch(int trial, const train::EpochRecord& record, const train::Checkpoint& checkpoint,
+             const store::PruningRecord* decision = nullptr);
+  /// A trial ran to its end; `rows` tell its pruner and its sampler (if any), in the same commit.
+  void done(int trial, const train::TrialResult& result, const store::SearchRows& rows = {});
+  /// The trial's pruner stopped it after `epochs_run` epochs (the verdict is committed already);
+  /// `result` is what its ranks sent, or null when a resumed sweep finds the verdict unacted on;
+  /// `observation` is what its sampler learns from it, in the same commit.
+  void pruned(int trial, int epochs_run, const train::TrialResult* result,
+              const store::ObservationRecord* observation = nullptr);
   /// A failure; `next_attempt` > 0 says it will be tried again as that attempt of `max_attempts`.
   void failed(int trial, const std::string& message, int next_attempt, int max_attempts);
   /// The trial stopped before its end (`reason`: a signal, a lost rank); its last checkpoint

@@ -12,6 +12,7 @@
 //     `warmup_epochs` epochs, a trial stops when its best value so far is worse than the median
 //     (linear interpolation) of the completed trials' values at the same epoch.
 // A NaN value always stops the trial, and is recorded nowhere.
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,7 +24,7 @@ enum class Direction { kMaximize, kMinimize };
 struct PruneVerdict {
   bool stop = false;
   int rung = -1;       ///< ASHA: the rung this epoch is (0, 1, ...), or -1 (not a rung; median: always -1)
-  double cutoff = 0;   ///< the value the trial had to reach (NaN when nothing was compared)
+  double cutoff = std::numeric_limits<double>::quiet_NaN();  ///< the value the trial had to reach (NaN: nothing was compared)
   int compared = 0;    ///< how many values the cutoff was taken from, the trial's own included
 };
 

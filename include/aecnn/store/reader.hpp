@@ -16,6 +16,7 @@ struct TrialRecord {
   int index = 0;
   int attempts = 0;
   int failures = 0;
+  int suggested_after = -1;  ///< a searched trial: the finished trials its suggestion learnt from
   std::vector<std::string> varying;  ///< keys that tell this trial from its siblings
   sweep::ConfigMap config;
   std::vector<train::EpochRecord> history;
@@ -28,6 +29,8 @@ struct ResultsContents {
   int format_version = 0;
   std::string sweep_name, sweep_hash, sweep_file, sweep_toml, data_dir, overrides;
   std::vector<TrialRecord> trials;  ///< ordered by index
+  std::vector<PruningRecord> pruning;  ///< the pruners' decisions, in the order made (none without a pruner)
+  std::vector<ObservationRecord> observations;  ///< what model-based search learnt from, in order
 };
 
 /// Reads every trial, after rolling back a commit a killed writer left unfinished (where this

@@ -10,6 +10,7 @@
 //     history/             1-D extendible datasets: epoch, lr, loss, accuracy, val_loss,
 //                          val_accuracy, epoch_seconds
 //     metrics/             attrs: test_loss, test_accuracy
+#include <cstdint>
 #include <string>
 
 #include "aecnn/error.hpp"
@@ -27,6 +28,38 @@ inline constexpr const char* kStatusDone = "done";
 inline constexpr const char* kStatusFailed = "failed";
 /// Stopped by a signal; its latest checkpoint continues it when the sweep is run again.
 inline constexpr const char* kStatusInterrupted = "interrupted";
+/// Stopped early by the sweep's pruner: final, never run again; its history and checkpoint stay.
+inline constexpr const char* kStatusPruned = "pruned";
+
+/// One row of `/pruning`: a decision of the sweep's pruner, or a trial completing under one.
+/// Rows are committed in the order rank 0 made them (the row number is the sequence number),
+/// each in the same commit as the epoch it decides, so replaying them in order after a resume
+/// rebuilds every pruner exactly as it was.
+struct PruningRecord {
+  std::int64_t trial = 0;  ///< the trial's index in the expansion
+  std::int64_t epoch = 0;  ///< the epoch reported (1-based); 0: the trial completed, not pruned
+  double value = 0;        ///< the pruner's metric at that epoch (NaN for a completion)
+  bool stop = false;       ///< the verdict: the trial ends here, pruned
+  std::int64_t rung = -1;  ///< ASHA: the rung this epoch is (0, 1, ...); -1: none
+  double cutoff = 0;       ///< the value it had to reach (NaN: nothing was compared)
+  std::int64_t compared = 0;  ///< how many values the cutoff was taken from, its own included
+};
+
+/// One row of `/search`: a trial that model-based search learns from, in the order they ended
+/// (the order the sampler observed them; replayed after a resume).
+struct ObservationRecord {
+  std::int64_t trial = 0;   ///< the trial's index in the expansion
+  std::int64_t epochs = 0;  ///< epochs it ran (a pruned trial: where it stopped)
+  bool complete = true;     ///< false: pruned
+  double value = 0;         ///< the search's metric: of the final model, or at the epoch it was pruned
+};
+
+/// What a trial's end commits for adaptive search, with the trial: the row telling its pruner
+/// it completed, the row the sampler learns from.
+struct SearchRows {
+  const PruningRecord* completion = nullptr;
+  const ObservationRecord* observation = nullptr;
+};
 
 /// An HDF5 problem; what() names the file and the object path.
 class H5Error : public Error {

@@ -30,6 +30,8 @@ struct TrialState {
   std::string status;  ///< running, done, failed, interrupted
   int attempts = 0;    ///< times it was started
   int failures = 0;    ///< times it failed (an exception, not a signal or a kill)
+  sweep::ConfigMap config;  ///< as recorded when it started (model-based search filled some keys then)
+  int suggested_after = -1;  ///< searched trials: the finished trials its suggestion learnt from
 };
 
 class ResultsWriter {
@@ -48,6 +50,12 @@ class ResultsWriter {
 
   /// Every trial the file holds, by id: a resumed sweep skips the done ones.
   std::map<std::string, TrialState> trial_states() const;
+  /// Every pruning decision committed so far, in the order it was made (`/pruning`).
+  std::vector<PruningRecord> pruning_records() const;
+  /// Every trial model-based search learnt from, in the order they ended (`/search`).
+  std::vector<ObservationRecord> observation_records() const;
+  /// The trial's history rows as committed (none if it never started).
+  std::vector<train::EpochRecord> history(const std::string& trial_id) const;
   /// The trial's latest checkpoint (with the optimizer state), or nothing.
   std::optional<train::Checkpoint> checkpoint(const std::string& trial_id) const;
 
@@ -56,11 +64,20 @@ class ResultsWriter {
   void begin_trial(const sweep::TrialSpec& trial, const std::vector<int>& ranks,
                    const train::Checkpoint* resume = nullptr);
   /// Appends one history row, and makes `checkpoint` (if given) the trial's latest: written
-  /// to the slot not in use and flushed before the switch, so a kill leaves one intact.
+  /// to the slot not in use and flushed before the switch, so a kill leaves one intact. The
+  /// pruner's `decision` on this epoch, if any, is part of the same commit: a verdict is on
+  /// disk before it takes effect, and never without its epoch.
   void append_epoch(const std::string& trial_id, const train::EpochRecord& record,
-                    const train::Checkpoint* checkpoint = nullptr);
-  /// Records final metrics and status `done`.
-  void finish_trial(const std::string& trial_id, const train::TrialResult& result);
+                    const train::Checkpoint* checkpoint = nullptr, const PruningRecord* decision = nullptr);
+  /// Records final metrics and status `done`, with adaptive search's rows on it (`rows`) in the
+  /// same commit.
+  void finish_trial(const std::string& trial_id, const train::TrialResult& result, const SearchRows& rows = {});
+  /// Records status `pruned`: the trial ended after `epochs_run` epochs by its pruner's verdict
+  /// (already committed). `result`, when the trial's ranks sent one, adds where and how it ran;
+  /// without it (a sweep resumed after a kill between the verdict and this) only the epochs.
+  /// Like a done trial it keeps its latest weights, not the resume state.
+  void prune_trial(const std::string& trial_id, int epochs_run, const train::TrialResult* result,
+                   const ObservationRecord* observation = nullptr);
   /// Records status `interrupted` and why (`stop_reason`: a signal, a lost rank); its latest
   /// checkpoint continues it.
   void interrupt_trial(const std::string& trial_id, const std::string& reason);

@@ -17,6 +17,13 @@ struct TrialSpec {
   std::string hash;        ///< 16 hex digits of the content hash of `config`
   ConfigMap config;        ///< fully resolved: every schema key present
   std::vector<std::string> varying;  ///< keys the experiment's axes set: what tells siblings apart
+  /// Model-based search: the keys rank 0 fills in when it starts the trial (until then `config`
+  /// holds the base's values for them), and the trial's number among its experiment's searched
+  /// trials (the sampler's suggestion number). Empty and -1 for every other trial.
+  std::vector<std::string> suggested;
+  int search_number = -1;
+  /// Set when the keys are filled: how many finished trials the suggestion learnt from.
+  int suggested_after = -1;
 };
 
 /// The most trials one sweep may expand to; more is surely a mistake in the file (and would
@@ -38,5 +45,13 @@ std::string content_hash(const std::string& text);
 /// The hash of a whole sweep: its name and every trial's hash, in order.
 /// Two files that expand to the same trials have the same sweep hash.
 std::string sweep_hash(const SweepSpec& spec, const std::vector<TrialSpec>& trials);
+
+/// A pruner's settings as one line (`type=asha metric=val_accuracy mode=max grace_epochs=1 ...`,
+/// only the keys of its type): part of the sweep hash when a pruner is on, and what --dry-run shows.
+std::string pruner_text(const PrunerSpec& pruner);
+
+/// A search's settings and priors as one line (`sampler=tpe n_trials=20 seed=7 ... lr=loguniform[0.0001,0.01]`):
+/// part of the sweep hash, and what --dry-run shows.
+std::string search_text(const SearchSpec& search);
 
 }  // namespace aecnn::sweep

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "aecnn/error.hpp"
+#include "aecnn/search/space.hpp"
 #include "aecnn/sweep/value.hpp"
 
 namespace aecnn::sweep {
@@ -35,6 +36,42 @@ namespace aecnn::sweep {
 struct GridAxis {
   std::string key;
   std::vector<Value> values;
+};
+
+/// Early stopping of unpromising trials, decided on rank 0 at each epoch (`[pruner]`, top level
+/// for every experiment, or an experiment's own `pruner = { ... }`). docs/sweep-format.md.
+struct PrunerSpec {
+  std::string type = "none";            ///< "asha", "median" or "none"
+  std::string metric = "val_accuracy";  ///< a history column: val_accuracy, val_loss, accuracy, loss
+  bool maximize = true;                 ///< mode = "max"; default: max for accuracies, min for losses
+  int grace_epochs = 1;                 ///< ASHA: the first rung
+  int reduction_factor = 3;             ///< ASHA: rungs grace * rf^k; the best 1/rf continue
+  int max_epochs = 0;                   ///< ASHA: rungs stay below this; 0: the trial's epochs
+  int startup_trials = 5;               ///< median: completed trials before anything is pruned
+  int warmup_epochs = 0;                ///< median: epochs of every trial never pruned
+  bool enabled() const { return type != "none"; }
+};
+
+/// A key that model-based search suggests: its prior and, for a choice, the values the sampler's
+/// indices stand for (each already valid for the key).
+struct SearchedKey {
+  std::string key;
+  search::ParamSpace space;
+  std::vector<Value> choices;
+};
+
+/// Model-based search (`[search]`, or an experiment's own `[experiment.search]`): `n_trials`
+/// trials whose searched keys rank 0 fills in as it starts each one, from the trials finished so
+/// far (Optuna's univariate TPE with its defaults). docs/sweep-format.md.
+struct SearchSpec {
+  std::string sampler = "tpe";
+  int n_trials = 0;                     ///< 0: no search
+  std::uint64_t seed = 0;
+  std::string metric = "val_accuracy";  ///< what TPE optimises: a history column of the final model
+  bool maximize = true;
+  int startup_trials = 10;              ///< suggestions drawn from the priors until this many trials finished
+  std::vector<SearchedKey> keys;        ///< in file order
+  bool enabled() const { return n_trials > 0; }
 };
 
 /// One experiment: its resolved base and the axes whose Cartesian product gives its trials,
@@ -51,6 +88,8 @@ struct ExperimentSpec {
   std::vector<ConfigMap> random_samples;
   std::vector<std::string> random_keys;  ///< the keys random search draws, in file order
   std::vector<std::int64_t> seeds;     ///< empty: no seeds axis (base's seed)
+  PrunerSpec pruner;                   ///< type "none" unless the file asks for one
+  SearchSpec search;                   ///< n_trials 0 unless the file asks for model-based search
 };
 
 struct SweepSpec {

@@ -44,6 +44,9 @@ struct TrialResult {
   int best_epoch = 0;          ///< 1-based epoch of the lowest val_loss (early stopping); 0 without it
   bool stopped_early = false;  ///< EarlyStopping ended training before `epochs`
   bool restored_best = false;  ///< the final weights are those of best_epoch (Keras 3 restores always)
+  /// The scheduler's pruner stopped the trial after its last epoch (TrialHooks::prune_after_epoch):
+  /// the history is all it has; no final evaluation, no test metrics.
+  bool pruned = false;
 
   /// The final model in inference mode on the whole training split (the notebook's
   /// model.evaluate(x_train)), beside the last epoch's validation figures: the train-val gap.

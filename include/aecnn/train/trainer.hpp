@@ -39,6 +39,11 @@ struct TrialHooks {
   /// while a rank waits in a collective for a peer that hangs). Must be cheap; the worker turns
   /// it into a rate-limited heartbeat to the scheduler.
   std::function<void()> alive;
+  /// After every epoch's on_epoch, on every rank of the trial or on none: whether the
+  /// scheduler's pruner stops the trial here. Only the leader's answer (rank 0 of the
+  /// communicator) counts; it reaches the other ranks with one small all-reduce. True ends the
+  /// trial with TrialResult::pruned set: its history, and no final evaluations.
+  std::function<bool()> pruned_after_epoch;
 };
 
 /// Holds one data set as tensors on one device, split the study's way, and trains trials on it.
