@@ -263,6 +263,25 @@ class Parser {
     return points;
   }
 
+  /// `metric = "..."` of a pruner or a sampler: a history column.
+  void read_metric(const std::string& path, const toml::node& value, std::string& metric) {
+    const auto name = value.value<std::string>();
+    if (!name || (*name != "val_accuracy" && *name != "val_loss" && *name != "accuracy" && *name != "loss"))
+      problems_.add(value.source(), quote(path) + " must be \"val_accuracy\", \"val_loss\", \"accuracy\" or \"loss\"");
+    else metric = *name;
+  }
+
+  /// `mode = "max" | "min"` of a pruner or a sampler; `given` says the file set it.
+  void read_mode(const std::string& path, const toml::node& value, bool& maximize, bool& given) {
+    const auto mode = value.value<std::string>();
+    if (!mode || (*mode != "max" && *mode != "min")) {
+      problems_.add(value.source(), quote(path) + " must be \"max\" or \"min\"");
+      return;
+    }
+    maximize = *mode == "max";
+    given = true;
+  }
+
   /// `[pruner]` or `pruner = { type = "asha", ... }`: checks every key against the type.
   std::optional<PrunerSpec> read_pruner(const std::string& path, const toml::node& node) {
     const toml::table* table = node.as_table();
@@ -301,15 +320,9 @@ class Parser {
       } else if (median_key && pruner.type != "median") {
         problems_.add(key_node->source(), quote(key_path) + " applies to type = \"median\", not \"" + pruner.type + "\"");
       } else if (key == "metric") {
-        const auto metric = value->value<std::string>();
-        if (!metric || (*metric != "val_accuracy" && *metric != "val_loss" && *metric != "accuracy" && *metric != "loss"))
-          problems_.add(value->source(), quote(key_path) + " must be \"val_accuracy\", \"val_loss\", \"accuracy\" or \"loss\"");
-        else pruner.metric = *metric;
+        read_metric(key_path, *value, pruner.metric);
       } else if (key == "mode") {
-        const auto mode = value->value<std::string>();
-        if (!mode || (*mode != "max" && *mode != "min"))
-          problems_.add(value->source(), quote(key_path) + " must be \"max\" or \"min\"");
-        else pruner.maximize = *mode == "max", mode_given = true;
+        read_mode(key_path, *value, pruner.maximize, mode_given);
       } else if (key == "grace_epochs") {
         integer(key_path, *value, 1, pruner.grace_epochs);
       } else if (key == "reduction_factor") {
@@ -357,14 +370,9 @@ class Parser {
         if (seed == nullptr || seed->get() < 0) problems_.add(value->source(), quote(key_path) + " must be an integer >= 0");
         else search.seed = static_cast<std::uint64_t>(seed->get());
       } else if (key == "metric") {
-        const auto metric = value->value<std::string>();
-        if (!metric || (*metric != "val_accuracy" && *metric != "val_loss" && *metric != "accuracy" && *metric != "loss"))
-          problems_.add(value->source(), quote(key_path) + " must be \"val_accuracy\", \"val_loss\", \"accuracy\" or \"loss\"");
-        else search.metric = *metric;
+        read_metric(key_path, *value, search.metric);
       } else if (key == "mode") {
-        const auto mode = value->value<std::string>();
-        if (!mode || (*mode != "max" && *mode != "min")) problems_.add(value->source(), quote(key_path) + " must be \"max\" or \"min\"");
-        else search.maximize = *mode == "max", mode_given = true;
+        read_mode(key_path, *value, search.maximize, mode_given);
       } else if (find_key(key) == nullptr) {
         unknown(key_path, key, *key_node, kSearchKeys);
       } else if (key == "seed" || key == "ranks" || key == "exclusive") {

@@ -20,6 +20,7 @@
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3
 source "$src/tests/support/expect.sh"
+source "$src/tests/support/mpi_kill.sh"
 work=$(mktemp -d)
 pid=
 cleanup() {
@@ -62,22 +63,6 @@ expect_line "$work/status.log" "10 trial\(s\): [0-9]+ done, [1-9][0-9]* pruned, 
 check "$work/search.h5" --complete
 replay "$work/search.h5"
 
-# The rank's pid from its environment: Open MPI sets OMPI_COMM_WORLD_RANK for every rank.
-rank_pid() {
-  for child in $(pgrep -P "$pid" 2>/dev/null); do
-    if tr '\0' '\n' < "/proc/$child/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
-      echo "$child"
-      return
-    fi
-  done
-}
-wait_gone() {
-  for _ in $(seq 150); do pgrep -f -- "-o $1" > /dev/null || break; sleep 0.1; done
-  pkill -9 -f -- "-o $1" 2>/dev/null || true
-  [ -z "$pid" ] || wait "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do pgrep -f -- "-o $1" > /dev/null || return 0; sleep 0.1; done
-  fail "processes of the run writing $1 survive SIGKILL"
-}
 
 # 3. Kills right after committed decisions, until two of rank 0 and two of a worker landed.
 file=0 cycle=0 rank0_kills=0 worker_kills=0

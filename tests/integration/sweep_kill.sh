@@ -15,6 +15,7 @@
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3 kills=${4:-10}
 source "$src/tests/support/expect.sh"
+source "$src/tests/support/mpi_kill.sh"
 work=$(mktemp -d)
 pid=
 cleanup() {
@@ -32,25 +33,6 @@ check() { /usr/bin/python3 "$src/tests/integration/check_killed.py" "$@" || fail
 "$mpiexec" -n 3 "${sweep_cmd[@]}" -o "$work/reference.h5" > "$work/reference.log"
 check "$work/reference.h5" --logs "$work/reference.log"
 
-# The rank's pid from its environment: Open MPI sets OMPI_COMM_WORLD_RANK for every rank.
-rank_pid() {
-  for child in $(pgrep -P "$pid" 2>/dev/null); do
-    if tr '\0' '\n' < "/proc/$child/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
-      echo "$child"
-      return
-    fi
-  done
-}
-
-# Waits until nothing of the run writing $1 lives on (Open MPI tears a job down itself: SIGTERM
-# to the ranks left, then SIGKILL), killing stragglers after 15 s.
-wait_gone() {
-  for _ in $(seq 150); do pgrep -f -- "-o $1" > /dev/null || break; sleep 0.1; done
-  pkill -9 -f -- "-o $1" 2>/dev/null || true
-  [ -z "$pid" ] || wait "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do pgrep -f -- "-o $1" > /dev/null || return 0; sleep 0.1; done
-  fail "processes of the run writing $1 survive SIGKILL"
-}
 
 file=0 cycle=0 real_kills=0 worker_kills=0 rank0_kills=0
 logs=()
