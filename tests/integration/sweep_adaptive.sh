@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Adaptive search on rank 0, exact on resume. Two small real sweeps: tests/data/sweeps/prune.toml
-# (8 random-search trials under ASHA, two 2-rank gangs under the median rule) and search.toml
+# (8 random-search trials under ASHA, two 2-rank gangs under the median rule) and tpe.toml
 # (10 TPE trials under ASHA). check_pruned.py re-derives every committed pruning decision with
 # its own ASHA and median rules (h5py); aecnn_search_replay_check re-derives every committed TPE
 # suggestion from the observations committed before it.
@@ -33,7 +33,7 @@ RANDOM=$seed
 echo "sweep_adaptive: kill moments from seed $seed (AECNN_ADAPTIVE_SEED=$seed repeats them)"
 sweep=$src/tests/data/sweeps/prune.toml
 sweep_cmd=("$build/aecnn-sweep" "$sweep" --threads 1 --progress plain)
-search_cmd=("$build/aecnn-sweep" "$src/tests/data/sweeps/search.toml" --threads 1 --progress plain)
+search_cmd=("$build/aecnn-sweep" "$src/tests/data/sweeps/tpe.toml" --threads 1 --progress plain)
 check() { /usr/bin/python3 "$src/tests/integration/check_pruned.py" "$@" || fail "check_pruned.py $*"; }
 replay() { "$build/tests/aecnn_search_replay_check" "$1" || fail "TPE suggestions of $1 do not re-derive"; }
 
@@ -43,7 +43,7 @@ expect_line "$work/dry.log" "ASHA: rungs at epoch 1, 2; a trial continues past a
 expect_line "$work/dry.log" "budget: 32 epochs if no trial is pruned; at least 11 " "--dry-run"
 expect_line "$work/dry.log" "median: after 1 completed trial\(s\) and from epoch 2" "--dry-run"
 "${search_cmd[@]}" --dry-run > "$work/dry-search.log"
-expect_line "$work/dry-search.log" "^search-0009 +[0-9a-f]{16} +\(tpe\) +\(tpe\) +1$" "--dry-run of a search"
+expect_line "$work/dry-search.log" "^tpe-0009 +[0-9a-f]{16} +\(tpe\) +\(tpe\) +1$" "--dry-run of a search"
 expect_line "$work/dry-search.log" "^search: sampler=tpe n_trials=10 seed=11 .*lr=loguniform\[1e-05,0.03\]" "--dry-run of a search"
 
 # 2. Uninterrupted, with MPI and without.
