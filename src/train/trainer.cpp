@@ -223,6 +223,245 @@ struct MemoryProbe {
   }
 };
 
+// One trial's training, as named steps: setting up (the model, its optimizer, the checkpoint it
+// continues from), one epoch (train, validate), the checkpoint after it, and the final
+// evaluation. Trainer::run strings them together; each step runs on every rank of the trial.
+class TrialRun {
+ public:
+  TrialRun(const sweep::TrialConfig& config, const TrialHooks& hooks, dist::Communicator& comm, torch::Device device,
+           const Tensors& train, const Tensors& validation, TrialResult& result)
+      : config_(config), hooks_(hooks), comm_(comm), rank_(comm.rank()), ranks_(comm.size()), device_(device),
+        train_(train), validation_(validation), result_(result), net_(build_model(config)),
+        optimizer_(set_up_model(), KerasAdam::Options{config.lr}),
+        // Keras' EarlyStopping bookkeeping runs always: its best weights are the checkpoint's
+        // `best`; only with patience > 0 does it stop training and restore them.
+        early_stopping_(std::max(1, config.patience)), lr_(config.lr) {
+    if (hooks.resume != nullptr && !hooks.resume->empty()) continue_from(*hooks.resume);
+    for (auto& p : parameters_) gradients_.push_back(torch::zeros_like(p));
+    gradient_reducer_ = std::make_unique<dist::FusedReducer>(comm_, gradients_);
+    const auto counts = model::count_params(*net_);
+    result.params_trainable = counts.trainable;
+    result.params_total = counts.total;
+    // A test aid, documented in docs/data-parallel.md: the trial rank named here throws in its
+    // second training step, so the suite can check that a gang fails as a whole and nothing hangs.
+    const char* fail_rank = std::getenv("AECNN_TEST_FAIL_RANK");
+    fail_here_ = fail_rank != nullptr && std::atoi(fail_rank) == rank_;
+    // A checkpoint taken at the epoch EarlyStopping ended training resumes straight into the end.
+    stopped_ = first_epoch_ > 0 && config.patience > 0 && early_stopping_.wait() >= config.patience;
+    result.stopped_early = stopped_ && first_epoch_ < config.epochs;
+  }
+
+  int first_epoch() const { return first_epoch_; }
+  /// EarlyStopping has ended training.
+  bool stopped() const { return stopped_; }
+
+  /// Epoch `epoch` (0-based): every training batch once, then validation. Returns its history row.
+  EpochRecord run_epoch(int epoch) {
+    const auto epoch_start = Clock::now();
+    torch::manual_seed(stream_seed(config_.seed, epoch, rank_, kDropoutStream));
+    const int horizon = config_.lr_horizon > 0 ? config_.lr_horizon : config_.epochs;
+    lr_ = lr_at(config_.schedule, config_.lr, lr_, epoch, horizon);
+    optimizer_.set_lr(lr_);
+    std::vector<double> sums = train_epoch(epoch);
+    const double train_seconds = seconds_since(epoch_start);
+    dist::reduce_host(comm_, sums, false);  // over the ranks: cross-entropy, L2 share, correct
+    const double train_loss = (sums[0] + sums[1]) / static_cast<double>(train_.size());
+    if (!std::isfinite(train_loss))
+      throw TrialError("training loss became " + std::to_string(train_loss) + " in epoch " +
+                       std::to_string(epoch + 1) + " (lr " + std::to_string(lr_) + ")");
+
+    const Evaluation val = evaluate(net_, validation_, config_.l2, config_.batch_size, channels_last_, comm_, hooks_.alive);
+    EpochRecord record;
+    record.epoch = epoch + 1;
+    record.lr = lr_;
+    record.loss = train_loss;
+    record.accuracy = sums[2] / static_cast<double>(train_.size());
+    record.val_loss = val.loss;
+    record.val_accuracy = val.accuracy;
+    record.train_seconds = train_seconds;
+    record.epoch_seconds = seconds_since(epoch_start);
+
+    const bool stop = early_stopping_.update(epoch, val.loss);
+    if (early_stopping_.take_snapshot()) best_weights_ = model::snapshot_weights(*net_);
+    if (config_.patience > 0 && stop) {
+      result_.stopped_early = epoch + 1 < config_.epochs;
+      stopped_ = true;
+    }
+    return record;
+  }
+
+  /// Everything the trial's future depends on, after `epochs_done` epochs with `history`.
+  Checkpoint checkpoint(int epochs_done, const std::vector<EpochRecord>& history) const {
+    Checkpoint checkpoint;
+    checkpoint.epochs_done = epochs_done;
+    checkpoint.lr = lr_;
+    checkpoint.history = history;
+    checkpoint.model = to_named_arrays(names_, model::snapshot_weights(*net_));
+    checkpoint.best_model = to_named_arrays(names_, best_weights_);
+    checkpoint.optimizer = optimizer_.save();
+    checkpoint.stop_wait = early_stopping_.wait();
+    checkpoint.best_epoch = early_stopping_.best_epoch();
+    checkpoint.best_val_loss = early_stopping_.best_value();
+    return checkpoint;
+  }
+
+  /// Whether the scheduler's pruner stops the trial here: the leader's answer, on every rank.
+  bool pruned_here() const {
+    if (!hooks_.pruned_after_epoch) return false;
+    std::vector<double> verdict = {hooks_.pruned_after_epoch() && rank_ == 0 ? 1.0 : 0.0};
+    dist::reduce_host(comm_, verdict, false);
+    return verdict[0] > 0;
+  }
+
+  /// The final model (with early stopping, the best epoch's weights, as Keras 3 restores them)
+  /// on the training split in inference mode and on the test split.
+  void evaluate_final(const Tensors& test) {
+    if (config_.patience > 0 && !best_weights_.empty()) {
+      model::restore_weights(*net_, best_weights_);
+      result_.best_epoch = early_stopping_.best_epoch() + 1;
+      result_.restored_best = true;
+    }
+    const Evaluation on_train = evaluate(net_, train_, config_.l2, config_.batch_size, channels_last_, comm_, hooks_.alive);
+    result_.train_eval_loss = on_train.loss;
+    result_.train_eval_accuracy = on_train.accuracy;
+
+    const Evaluation on_test = evaluate(net_, test, config_.l2, config_.batch_size, channels_last_, comm_, hooks_.alive);
+    const ClassificationMetrics metrics = classification_metrics(on_test.confusion, kClasses);
+    result_.test_loss = on_test.loss;
+    result_.test_accuracy = on_test.accuracy;
+    result_.test_precision = metrics.precision_weighted;
+    result_.test_recall = metrics.recall_weighted;
+    result_.test_f1 = metrics.f1_weighted;
+    result_.class_precision = metrics.precision;
+    result_.class_recall = metrics.recall;
+    result_.class_f1 = metrics.f1;
+    result_.class_support = metrics.support;
+    result_.confusion = on_test.confusion;
+  }
+
+ private:
+  // Places the model, makes a data-parallel trial's BatchNorm synchronised and its weights the
+  // leader's; returns the parameters, for the optimizer.
+  std::vector<torch::Tensor> set_up_model() {
+    net_->to(device_);
+    channels_last_ = !device_.is_cuda() && channels_last_on_cpu();
+    if (channels_last_) use_channels_last(*net_);
+    // A data-parallel trial normalises with the whole global batch's statistics, summed over the
+    // ranks in float64 through the host (model::KerasBatchNormImpl): it trains the model one rank
+    // would, and every rank keeps the same running statistics.
+    if (ranks_ > 1)
+      net_->synchronize_batch_norm({ranks_, [this](torch::Tensor& t) {
+                                      auto host = t.to(torch::kCPU, torch::kDouble).contiguous();
+                                      comm_.allreduce_sum_host(host.data_ptr<double>(),
+                                                               static_cast<std::size_t>(host.numel()));
+                                      t.copy_(host);
+                                    }});
+    names_ = weight_names(*net_);
+    parameters_ = net_->parameters();
+    std::vector<torch::Tensor> all_weights = parameters_;
+    for (const auto& b : net_->buffers()) all_weights.push_back(b);
+    dist::broadcast_tensors(comm_, all_weights, 0);  // the leader's initial weights, everywhere
+    return parameters_;
+  }
+
+  // Every rank of the trial loads the same checkpoint; nothing to broadcast.
+  void continue_from(const Checkpoint& from) {
+    model::restore_weights(*net_, from_named_arrays(*net_, from.model));
+    if (!from.best_model.empty()) best_weights_ = from_named_arrays(*net_, from.best_model);
+    optimizer_.load(from.optimizer, device_);
+    early_stopping_.restore(from.stop_wait, from.best_epoch, from.best_val_loss);
+    lr_ = from.lr;
+    first_epoch_ = from.epochs_done;
+    result_.history = from.history;
+  }
+
+  // Every batch of the epoch's shuffled order once; this rank's slice of each global batch, the
+  // gradients summed over the ranks. Returns this rank's sums: cross-entropy, L2 share, correct
+  // predictions.
+  std::vector<double> train_epoch(int epoch) {
+    net_->train();
+    const auto order = shuffled_order(train_.size(), config_.seed, epoch);
+    const auto order_on_device = torch::tensor(order, torch::kInt64).to(device_);
+    double ce_sum = 0, l2_sum = 0, correct = 0;
+    for (int64_t start = 0; start < train_.size(); start += config_.batch_size) {
+      // Keras keeps the partial last batch; so do we.
+      const int64_t global_n = std::min<int64_t>(config_.batch_size, train_.size() - start);
+      const auto [begin, end] = dist::shard(global_n, rank_, ranks_);
+      bool failed = false, stop_here = false;
+      std::string error;
+      try {
+        if (hooks_.alive) hooks_.alive();
+        // Asked to stop, this rank still runs the step's forward and backward passes: in a gang
+        // every rank must reach the same collectives (those of the synchronised BatchNorm), and
+        // the stop reaches the others through the gradient all-reduce below.
+        stop_here = hooks_.should_stop && hooks_.should_stop();
+        optimizer_.zero_grad();
+        if (end > begin || ranks_ > 1) {
+          auto index = order_on_device.narrow(0, start + begin, end - begin);
+          auto images = network_input(train_.images.index_select(0, index), channels_last_);
+          auto labels = train_.labels.index_select(0, index);
+          auto logits = net_->forward(images);
+          auto ce = torch::nn::functional::cross_entropy(
+              logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+          // Scaled so that the ranks' gradients SUM to the global batch's mean-loss gradient.
+          auto loss = ce / static_cast<double>(global_n);
+          if (config_.l2 > 0) {
+            auto penalty = model::l2_penalty(*net_, config_.l2);
+            loss = loss + penalty / static_cast<double>(ranks_);
+            l2_sum += penalty.item<double>() * static_cast<double>(global_n) / ranks_;
+          }
+          loss.backward();
+          ce_sum += ce.item<double>();
+          correct += static_cast<double>(logits.argmax(1).eq(labels).sum().item<int64_t>());
+        }
+        if (fail_here_ && epoch == 0 && start == config_.batch_size)
+          throw TrialError("injected failure (AECNN_TEST_FAIL_RANK=" + std::to_string(rank_) + ")");
+        if (stop_here) throw Interrupted("interrupted");
+        if (ranks_ > 1)
+          for (std::size_t i = 0; i < parameters_.size(); ++i) {
+            const auto& g = parameters_[i].grad();
+            if (g.defined()) gradients_[i].copy_(g);
+            else gradients_[i].zero_();  // an empty slice (global batch smaller than the ranks)
+          }
+      } catch (const std::exception& e) {
+        failed = true;
+        error = e.what();
+      }
+      // A stop or a failure here ends the trial; in a gang, only after the all-reduce that
+      // tells every rank (the others then throw PeerFailed from it).
+      const bool summed = ranks_ > 1 && !gradient_reducer_->reduce(gradients_, failed);
+      if (failed && stop_here) throw Interrupted(error);
+      if (failed) throw TrialError(error);
+      if (summed)
+        for (std::size_t i = 0; i < parameters_.size(); ++i) parameters_[i].mutable_grad() = gradients_[i];
+      optimizer_.step();
+    }
+    return {ce_sum, l2_sum, correct};
+  }
+
+  const sweep::TrialConfig& config_;
+  const TrialHooks& hooks_;
+  dist::Communicator& comm_;
+  const int rank_, ranks_;
+  const torch::Device device_;
+  const Tensors& train_;
+  const Tensors& validation_;
+  TrialResult& result_;
+  model::Aecnn net_;
+  bool channels_last_ = false;
+  std::vector<std::string> names_;
+  std::vector<torch::Tensor> parameters_;
+  KerasAdam optimizer_;
+  EarlyStopping early_stopping_;
+  std::vector<torch::Tensor> best_weights_;
+  double lr_;
+  int first_epoch_ = 0;
+  std::vector<torch::Tensor> gradients_;
+  std::unique_ptr<dist::FusedReducer> gradient_reducer_;
+  bool fail_here_ = false;
+  bool stopped_ = false;
+};
+
 }  // namespace
 
 struct Trainer::Impl {
@@ -247,7 +486,6 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
   const auto trial_start = Clock::now();
   dist::SoloCommunicator solo;
   dist::Communicator& comm = comm_in ? *comm_in : solo;
-  const int rank = comm.rank(), ranks = comm.size();
   const torch::Device device = impl_->device;
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
 
@@ -261,210 +499,23 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
   const Tensors train = impl_->train.first(config.train_images);
   const Tensors validation = impl_->validation.first(config.eval_images);
   const Tensors test = impl_->test.first(config.eval_images);
-
-  model::Aecnn net = build_model(config);
-  net->to(device);
-  const bool channels_last = !device.is_cuda() && channels_last_on_cpu();
-  if (channels_last) use_channels_last(*net);
-  // A data-parallel trial normalises with the whole global batch's statistics, summed over the
-  // ranks in float64 through the host (model::KerasBatchNormImpl): it trains the model one rank
-  // would, and every rank keeps the same running statistics.
-  if (ranks > 1)
-    net->synchronize_batch_norm({ranks, [&comm](torch::Tensor& t) {
-                                   auto host = t.to(torch::kCPU, torch::kDouble).contiguous();
-                                   comm.allreduce_sum_host(host.data_ptr<double>(),
-                                                           static_cast<std::size_t>(host.numel()));
-                                   t.copy_(host);
-                                 }});
-  const std::vector<std::string> names = weight_names(*net);
-  std::vector<torch::Tensor> parameters = net->parameters();
-  std::vector<torch::Tensor> all_weights = parameters;
-  for (const auto& b : net->buffers()) all_weights.push_back(b);
-  dist::broadcast_tensors(comm, all_weights, 0);  // the leader's initial weights, everywhere
-  KerasAdam optimizer(parameters, KerasAdam::Options{config.lr});
-
-  // Keras' EarlyStopping bookkeeping runs always: its best weights are the checkpoint's `best`;
-  // only with patience > 0 does it stop training and restore them.
-  EarlyStopping early_stopping(std::max(1, config.patience));
-  std::vector<torch::Tensor> best_weights;
-  double lr = config.lr;
-  int first_epoch = 0;
-  if (hooks.resume != nullptr && !hooks.resume->empty()) {
-    // Every rank of the trial loads the same checkpoint; nothing to broadcast.
-    const Checkpoint& from = *hooks.resume;
-    model::restore_weights(*net, from_named_arrays(*net, from.model));
-    if (!from.best_model.empty()) best_weights = from_named_arrays(*net, from.best_model);
-    optimizer.load(from.optimizer, device);
-    early_stopping.restore(from.stop_wait, from.best_epoch, from.best_val_loss);
-    lr = from.lr;
-    first_epoch = from.epochs_done;
-    result.history = from.history;
-  }
-
-  std::vector<torch::Tensor> gradients;
-  for (auto& p : parameters) gradients.push_back(torch::zeros_like(p));
-  dist::FusedReducer gradient_reducer(comm, gradients);
-
-  const auto counts = model::count_params(*net);
-  result.params_trainable = counts.trainable;
-  result.params_total = counts.total;
+  TrialRun trial(config, hooks, comm, device, train, validation, result);
   result.train_images = train.size();
   result.validation_images = validation.size();
   result.test_images = test.size();
   result.threads = compute_threads();
 
-  // A test aid, documented in docs/data-parallel.md: the trial rank named here throws in its
-  // second training step, so the suite can check that a gang fails as a whole and nothing hangs.
-  const char* fail_rank = std::getenv("AECNN_TEST_FAIL_RANK");
-  const bool fail_here = fail_rank != nullptr && std::atoi(fail_rank) == rank;
-
-  const int horizon = config.lr_horizon > 0 ? config.lr_horizon : config.epochs;
-  // A checkpoint taken at the epoch EarlyStopping ended training resumes straight into the end.
-  bool stopped = first_epoch > 0 && config.patience > 0 && early_stopping.wait() >= config.patience;
-  result.stopped_early = stopped && first_epoch < config.epochs;
-  for (int epoch = first_epoch; epoch < config.epochs && !stopped; ++epoch) {
-    const auto epoch_start = Clock::now();
-    torch::manual_seed(stream_seed(config.seed, epoch, rank, kDropoutStream));
-    lr = lr_at(config.schedule, config.lr, lr, epoch, horizon);
-    optimizer.set_lr(lr);
-
-    net->train();
-    const auto order = shuffled_order(train.size(), config.seed, epoch);
-    const auto order_on_device = torch::tensor(order, torch::kInt64).to(device);
-    // Sums over this rank's slices, reduced once per epoch: cross-entropy, L2 share, correct.
-    double ce_sum = 0, l2_sum = 0, correct = 0;
-    for (int64_t start = 0; start < train.size(); start += config.batch_size) {
-      // Keras keeps the partial last batch; so do we.
-      const int64_t global_n = std::min<int64_t>(config.batch_size, train.size() - start);
-      const auto [begin, end] = dist::shard(global_n, rank, ranks);
-      bool failed = false, stop_here = false;
-      std::string error;
-      try {
-        if (hooks.alive) hooks.alive();
-        // Asked to stop, this rank still runs the step's forward and backward passes: in a gang
-        // every rank must reach the same collectives (those of the synchronised BatchNorm), and
-        // the stop reaches the others through the gradient all-reduce below.
-        stop_here = hooks.should_stop && hooks.should_stop();
-        optimizer.zero_grad();
-        if (end > begin || ranks > 1) {
-          auto index = order_on_device.narrow(0, start + begin, end - begin);
-          auto images = network_input(train.images.index_select(0, index), channels_last);
-          auto labels = train.labels.index_select(0, index);
-          auto logits = net->forward(images);
-          auto ce = torch::nn::functional::cross_entropy(
-              logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-          // Scaled so that the ranks' gradients SUM to the global batch's mean-loss gradient.
-          auto loss = ce / static_cast<double>(global_n);
-          if (config.l2 > 0) {
-            auto penalty = model::l2_penalty(*net, config.l2);
-            loss = loss + penalty / static_cast<double>(ranks);
-            l2_sum += penalty.item<double>() * static_cast<double>(global_n) / ranks;
-          }
-          loss.backward();
-          ce_sum += ce.item<double>();
-          correct += static_cast<double>(logits.argmax(1).eq(labels).sum().item<int64_t>());
-        }
-        if (fail_here && epoch == 0 && start == config.batch_size)
-          throw TrialError("injected failure (AECNN_TEST_FAIL_RANK=" + std::to_string(rank) + ")");
-        if (stop_here) throw Interrupted("interrupted");
-        if (ranks > 1)
-          for (std::size_t i = 0; i < parameters.size(); ++i) {
-            const auto& g = parameters[i].grad();
-            if (g.defined()) gradients[i].copy_(g);
-            else gradients[i].zero_();  // an empty slice (global batch smaller than the ranks)
-          }
-      } catch (const std::exception& e) {
-        failed = true;
-        error = e.what();
-      }
-      // A stop or a failure here ends the trial; in a gang, only after the all-reduce that
-      // tells every rank (the others then throw PeerFailed from it).
-      const bool summed = ranks > 1 && !gradient_reducer.reduce(gradients, failed);
-      if (failed && stop_here) throw Interrupted(error);
-      if (failed) throw TrialError(error);
-      if (summed)
-        for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].mutable_grad() = gradients[i];
-      optimizer.step();
-    }
-    const double train_seconds = seconds_since(epoch_start);
-    std::vector<double> sums = {ce_sum, l2_sum, correct};
-    dist::reduce_host(comm, sums, false);
-    const double train_loss = (sums[0] + sums[1]) / static_cast<double>(train.size());
-    if (!std::isfinite(train_loss))
-      throw TrialError("training loss became " + std::to_string(train_loss) + " in epoch " +
-                       std::to_string(epoch + 1) + " (lr " + std::to_string(lr) + ")");
-
-    const Evaluation val = evaluate(net, validation, config.l2, config.batch_size, channels_last, comm, hooks.alive);
-    EpochRecord record;
-    record.epoch = epoch + 1;
-    record.lr = lr;
-    record.loss = train_loss;
-    record.accuracy = sums[2] / static_cast<double>(train.size());
-    record.val_loss = val.loss;
-    record.val_accuracy = val.accuracy;
-    record.train_seconds = train_seconds;
-    record.epoch_seconds = seconds_since(epoch_start);
-    result.history.push_back(record);
-
-    const bool stop = early_stopping.update(epoch, val.loss);
-    if (early_stopping.take_snapshot()) best_weights = model::snapshot_weights(*net);
-    if (config.patience > 0 && stop) {
-      result.stopped_early = epoch + 1 < config.epochs;
-      stopped = true;
-    }
-    if (hooks.on_epoch) {
-      Checkpoint checkpoint;
-      checkpoint.epochs_done = epoch + 1;
-      checkpoint.lr = lr;
-      checkpoint.history = result.history;
-      checkpoint.model = to_named_arrays(names, model::snapshot_weights(*net));
-      checkpoint.best_model = to_named_arrays(names, best_weights);
-      checkpoint.optimizer = optimizer.save();
-      checkpoint.stop_wait = early_stopping.wait();
-      checkpoint.best_epoch = early_stopping.best_epoch();
-      checkpoint.best_val_loss = early_stopping.best_value();
-      hooks.on_epoch(record, checkpoint);
-    }
-    if (hooks.pruned_after_epoch) {
-      std::vector<double> verdict = {hooks.pruned_after_epoch() && rank == 0 ? 1.0 : 0.0};
-      dist::reduce_host(comm, verdict, false);
-      if (verdict[0] > 0) {
-        result.pruned = true;
-        break;
-      }
+  for (int epoch = trial.first_epoch(); epoch < config.epochs && !trial.stopped(); ++epoch) {
+    result.history.push_back(trial.run_epoch(epoch));
+    if (hooks.on_epoch) hooks.on_epoch(result.history.back(), trial.checkpoint(epoch + 1, result.history));
+    if (trial.pruned_here()) {
+      result.pruned = true;
+      break;
     }
   }
   result.epochs_run = static_cast<int>(result.history.size());
-  if (result.pruned) {  // its pruner judged it by the history: no final evaluations to spend
-    result.peak_memory_bytes = result.memory_baseline_bytes >= 0 ? memory.peak() : -1;
-    result.memory_measure = memory.measure(result.memory_baseline_bytes);
-    result.wall_seconds = seconds_since(trial_start);
-    return result;
-  }
-  if (config.patience > 0 && !best_weights.empty()) {
-    // Keras 3 restores the best weights at the end of training, early stop or not.
-    model::restore_weights(*net, best_weights);
-    result.best_epoch = early_stopping.best_epoch() + 1;
-    result.restored_best = true;
-  }
-
-  const Evaluation on_train = evaluate(net, train, config.l2, config.batch_size, channels_last, comm, hooks.alive);
-  result.train_eval_loss = on_train.loss;
-  result.train_eval_accuracy = on_train.accuracy;
-
-  const Evaluation on_test = evaluate(net, test, config.l2, config.batch_size, channels_last, comm, hooks.alive);
-  const ClassificationMetrics metrics = classification_metrics(on_test.confusion, kClasses);
-  result.test_loss = on_test.loss;
-  result.test_accuracy = on_test.accuracy;
-  result.test_precision = metrics.precision_weighted;
-  result.test_recall = metrics.recall_weighted;
-  result.test_f1 = metrics.f1_weighted;
-  result.class_precision = metrics.precision;
-  result.class_recall = metrics.recall;
-  result.class_f1 = metrics.f1;
-  result.class_support = metrics.support;
-  result.confusion = on_test.confusion;
-
+  // A pruned trial was judged by its history: no final evaluations to spend on it.
+  if (!result.pruned) trial.evaluate_final(test);
   result.peak_memory_bytes = result.memory_baseline_bytes >= 0 ? memory.peak() : -1;
   result.memory_measure = memory.measure(result.memory_baseline_bytes);
   result.wall_seconds = seconds_since(trial_start);
