@@ -6,6 +6,9 @@
 # like with like: epochs trained, wall time, the best final val accuracy found, and where the
 # unpruned run's best configuration ended under ASHA.
 #   bench/asha.sh [BUILD_DIR] [SEED ...]    (default: build 2026; about 35 minutes per seed on 2 cores)
+# Then, per seed, ASHA replayed offline on the unpruned run's curves under other rules
+# (bench/asha_replay.py); ASHA_CURVES=FILE also writes the first seed's curves as CSV
+# (tests/data/asha_curves.csv was made so).
 # mpiexec -n 3: rank 0 schedules, two workers of one thread each. Prints a Markdown table.
 # ASHA_QUICK="--set train_images=512 --set eval_images=256" checks the script in a minute (not a result).
 set -euo pipefail
@@ -78,3 +81,8 @@ for seed, pair in by_seed.items():
     print(f"\nSeed {seed}: ASHA trained {100 * ratio_epochs:.0f}% of the epochs in "
           f"{100 * pair['asha'][0] / pair['none'][0]:.0f}% of the wall time.")
 PY
+for seed in "${seeds[@]}"; do
+  printf '\nSeed %s, offline:\n\n' "$seed"
+  /usr/bin/python3 "$src/bench/asha_replay.py" "$work/$seed-none.h5" ${ASHA_CURVES:+--csv "$ASHA_CURVES"}
+  ASHA_CURVES=
+done
