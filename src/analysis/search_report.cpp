@@ -7,6 +7,7 @@
 #include <set>
 
 #include "aecnn/analysis/file_stem.hpp"
+#include "aecnn/sched/trial_pruning.hpp"
 #include "aecnn/sweep/expand.hpp"
 #include "gnuplot_figure.hpp"
 
@@ -16,13 +17,6 @@ namespace {
 using store::PruningRecord;
 using store::ResultsContents;
 using store::TrialRecord;
-
-double metric_value(const train::EpochRecord& r, const std::string& metric) {
-  if (metric == "val_loss") return r.val_loss;
-  if (metric == "accuracy") return r.accuracy;
-  if (metric == "loss") return r.loss;
-  return r.val_accuracy;
-}
 
 // The experiment's trials by index, and its adaptive search's rows in order.
 struct Search {
@@ -72,7 +66,7 @@ std::string varying_text(const TrialRecord& t) {
 // restored epoch; the pruner judged the epochs as they came, so the curve's end is compared).
 std::optional<double> last_value(const TrialRecord& t, const std::string& metric) {
   if (t.history.empty()) return std::nullopt;
-  return metric_value(t.history.back(), metric);
+  return sched::metric_of(t.history.back(), metric);
 }
 
 }  // namespace
@@ -189,7 +183,7 @@ std::vector<std::string> write_search_figures(const std::string& dir, const Resu
     for (const auto& [index, t] : s->trials) order.push_back(t);
     for (const auto* t : order) {
       f.data << "# " << field(t->id) << " " << field(t->status) << "\n";
-      for (const auto& r : t->history) f.data << r.epoch << "\t" << metric_value(r, metric) << "\n";
+      for (const auto& r : t->history) f.data << r.epoch << "\t" << sched::metric_of(r, metric) << "\n";
       f.data << "\n\n";
     }
     std::set<std::int64_t> rungs;
