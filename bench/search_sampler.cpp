@@ -17,38 +17,12 @@
 #include <vector>
 
 #include "aecnn/search/pruner.hpp"
+#include "aecnn/search/test_functions.hpp"
 #include "aecnn/search/tpe.hpp"
 
 namespace {
 
 using namespace aecnn::search;
-
-constexpr double kPi = 3.14159265358979323846;
-
-double branin(const std::vector<double>& x) {
-  const double b = 5.1 / (4 * kPi * kPi), c = 5 / kPi, t = 1 / (8 * kPi);
-  const double u = x[1] - b * x[0] * x[0] + c * x[0] - 6;
-  return u * u + 10 * (1 - t) * std::cos(x[0]) + 10;
-}
-
-double hartmann6(const std::vector<double>& x) {
-  static const double alpha[4] = {1.0, 1.2, 3.0, 3.2};
-  static const double a[4][6] = {{10, 3, 17, 3.5, 1.7, 8},
-                                 {0.05, 10, 17, 0.1, 8, 14},
-                                 {3, 3.5, 1.7, 10, 17, 8},
-                                 {17, 8, 0.05, 10, 0.1, 14}};
-  static const double p[4][6] = {{0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886},
-                                 {0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991},
-                                 {0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650},
-                                 {0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381}};
-  double sum = 0;
-  for (int i = 0; i < 4; ++i) {
-    double inner = 0;
-    for (int j = 0; j < 6; ++j) inner += a[i][j] * (x[static_cast<std::size_t>(j)] - p[i][j]) * (x[static_cast<std::size_t>(j)] - p[i][j]);
-    sum += alpha[i] * std::exp(-inner);
-  }
-  return -sum;
-}
 
 struct Problem {
   std::string name;
@@ -56,9 +30,15 @@ struct Problem {
   std::function<double(const std::vector<double>&)> f;
 };
 
+// Each test function searched over its own domain.
 std::vector<Problem> problems() {
-  return {{"branin", {ParamSpace::uniform(-5, 10), ParamSpace::uniform(0, 15)}, branin},
-          {"hartmann6", std::vector<ParamSpace>(6, ParamSpace::uniform(0, 1)), hartmann6}};
+  std::vector<Problem> list;
+  for (const auto& function : test_functions()) {
+    std::vector<ParamSpace> space;
+    for (std::size_t k = 0; k < function.dimensions(); ++k) space.push_back(ParamSpace::uniform(function.low[k], function.high[k]));
+    list.push_back({function.name, space, function.value});
+  }
+  return list;
 }
 
 double run(const Problem& problem, int startup, std::uint64_t seed, int evals) {
@@ -75,7 +55,7 @@ double run(const Problem& problem, int startup, std::uint64_t seed, int evals) {
 
 int quality(int seeds, int evals) {
   // The functions' known optima, evaluated here: a check of the constants above.
-  std::fprintf(stderr, "branin(pi, 2.275) = %.6f, hartmann6(x*) = %.5f\n", branin({kPi, 2.275}),
+  std::fprintf(stderr, "branin(pi, 2.275) = %.6f, hartmann6(x*) = %.5f\n", branin({3.14159265358979323846, 2.275}),
                hartmann6({0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573}));
   std::printf("function,method,seed,best\n");
   for (const auto& problem : problems())

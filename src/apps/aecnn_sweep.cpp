@@ -19,6 +19,7 @@
 #include "aecnn/build_info.hpp"
 #include "aecnn/data/fashion_mnist.hpp"
 #include "aecnn/dist/make_communicator.hpp"
+#include "aecnn/sched/benchmark_trials.hpp"
 #include "aecnn/sched/placement.hpp"
 #include "aecnn/search/pruner.hpp"
 #include "aecnn/sched/scheduler.hpp"
@@ -47,7 +48,7 @@ struct Options {
   std::string progress = "auto";
   sweep::Overrides overrides;
   std::string command_line;  ///< as typed, for the "resume with" message
-  std::string benchmark_trials;  ///< a benchmark aid: "noop" or "sleep=S" (docs/benchmarks.md)
+  std::string benchmark_trials;  ///< a benchmark aid (sched/benchmark_trials.hpp, docs/benchmarks.md)
 };
 
 struct ExportOptions {
@@ -65,6 +66,7 @@ Plan make_plan(const Options& options) {
   if (!options.data_dir.empty()) plan.spec.data_dir = options.data_dir;
   plan.trials = sweep::expand(plan.spec);
   sweep::apply_overrides(plan.trials, options.overrides);
+  if (const auto problem = sched::benchmark_sweep_problem(options.benchmark_trials, plan.spec)) throw Error(*problem);
   // Every byte of the data, once, here: bad data must stop the sweep before any trial starts.
   plan.data = data::check_fashion_mnist(plan.spec.data_dir);
   return plan;
@@ -228,6 +230,8 @@ sched::SweepJob make_job(Plan& plan, const std::map<std::string, store::TrialSta
   for (const auto& experiment : plan.spec.experiments) {
     if (experiment.pruner.enabled()) job.pruners[experiment.name] = experiment.pruner;
     if (experiment.search.enabled()) job.searches[experiment.name] = experiment.search;
+    if (sched::is_test_function(options.benchmark_trials))
+      job.benchmark_keys[experiment.name] = sched::benchmark_keys(experiment);
   }
   // Searched trials an earlier run started keep the values it chose (and committed).
   for (auto& trial : plan.trials) {
@@ -388,18 +392,10 @@ int main(int argc, char** argv) {
   app.add_flag("--new-file", options.new_file,
                "start a new results file even if one exists at the path (the old one is renamed, not deleted)");
   app.add_option("--benchmark-trials", options.benchmark_trials,
-                 "a benchmark aid, never a result: noop (return at once) or sleep=SECONDS instead of training; "
-                 "measures the scheduler and the file (docs/benchmarks.md)")
-      ->check([](const std::string& kind) -> std::string {
-        if (kind == "noop") return "";
-        if (kind.rfind("sleep=", 0) == 0) {
-          try {
-            if (std::stod(kind.substr(6)) >= 0) return "";
-          } catch (const std::exception&) {
-          }
-        }
-        return "must be noop or sleep=SECONDS";
-      });
+                 "a benchmark aid, never a result, instead of training: noop (return at once), sleep=SECONDS, "
+                 "or branin / hartmann6 (the test function at the point the searched keys give); measures the "
+                 "scheduler, the file or the search (docs/benchmarks.md)")
+      ->check([](const std::string& kind) { return sched::benchmark_kind_problem(kind).value_or(""); });
   app.add_option("--progress", options.progress,
                  "auto (a live block on a terminal, plain lines in a log), live or plain")
       ->check(CLI::IsMember({"auto", "live", "plain"}))

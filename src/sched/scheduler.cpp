@@ -15,6 +15,7 @@
 #include "aecnn/data/fashion_mnist.hpp"
 #include "aecnn/dist/make_communicator.hpp"
 #include "aecnn/dist/tensor_sync.hpp"
+#include "aecnn/sched/benchmark_trials.hpp"
 #include "aecnn/sched/messages.hpp"
 #include "aecnn/sched/policy.hpp"
 #include "aecnn/sched/stop_signal.hpp"
@@ -229,23 +230,13 @@ std::string mpi_library() {
 // the timeout, rarely enough to cost nothing.
 double heartbeat_seconds(double timeout_seconds) { return std::clamp(timeout_seconds / 5, 0.2, 30.0); }
 
-}  // namespace
-
-train::TrialResult benchmark_trial(const std::string& kind, const std::function<void()>& alive) {
-  if (kind.rfind("sleep=", 0) == 0) {
-    // In slices, saying it is alive between them, as a training trial does at every step.
-    const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                         std::chrono::duration<double>(std::stod(kind.substr(6))));
-    for (auto now = Clock::now(); now < end; now = Clock::now()) {
-      if (alive) alive();
-      std::this_thread::sleep_for(std::min<Clock::duration>(end - now, std::chrono::milliseconds(100)));
-    }
-  }
-  train::TrialResult result;
-  result.device = "none (benchmark trial: " + kind + ")";
-  result.memory_measure = "unavailable";
-  return result;
+// A test-function benchmark trial's point, from its searched keys (filled in by now); else empty.
+std::vector<double> benchmark_point(const SweepJob& job, const sweep::TrialSpec& trial) {
+  const auto keys = job.benchmark_keys.find(trial.experiment);
+  return keys == job.benchmark_keys.end() ? std::vector<double>{} : unit_point(trial.config, keys->second);
 }
+
+}  // namespace
 
 std::optional<mpi::status> wait_for_message(const mpi::communicator& comm, int source,
                                             const std::function<bool()>& give_up) {
@@ -335,9 +326,10 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       const auto& [dispatch, resume] = *next;
       const auto now = Clock::now();
       gangs[dispatch.trial] = Gang{dispatch.workers, now, now, 0, std::nullopt, "", false, false};
-      Assignment assignment{dispatch.trial, (*job.trials)[dispatch.trial].id, job.data_dir, job.device,
-                            dispatch.workers, sweep::to_trial_config((*job.trials)[dispatch.trial].config), resume,
-                            job.benchmark_trials, heartbeat_seconds(job.worker_timeout_seconds),
+      const sweep::TrialSpec& spec = (*job.trials)[dispatch.trial];
+      Assignment assignment{dispatch.trial, spec.id, job.data_dir, job.device,
+                            dispatch.workers, sweep::to_trial_config(spec.config), resume,
+                            job.benchmark_trials, benchmark_point(job, spec), heartbeat_seconds(job.worker_timeout_seconds),
                             dispatcher.pruning().watches(dispatch.trial)};
       for (int worker : dispatch.workers) outbox.send(worker, kAssign, assignment);
     }
@@ -456,7 +448,10 @@ void run_worker(const mpi::communicator& world, const Placement& placement) {
     bool own = true;
     std::optional<train::TrialResult> result;
     if (!a.benchmark_trials.empty()) {
-      result = benchmark_trial(a.benchmark_trials, alive);  // a benchmark aid: nothing to train
+      // A benchmark aid: nothing to train. A test function's epoch is committed as any epoch is.
+      result = benchmark_trial(a.benchmark_trials, a.benchmark_point, [&](const train::EpochRecord& record) {
+        if (leader) world.send(0, kEpoch, EpochReport{a.trial, record, train::Checkpoint{}});
+      }, alive);
     } else {
       try {
         const std::string device = train::resolve_device(a.device, placement.local_rank);
@@ -542,7 +537,9 @@ SweepOutcome run_serial(const SweepJob& job, TrialLog& log) {
     hooks.resume = &next->second;
     try {
       if (!job.benchmark_trials.empty()) {
-        dispatcher.done(trial, benchmark_trial(job.benchmark_trials, {}));
+        const auto& on_epoch = hooks.on_epoch;
+        dispatcher.done(trial, benchmark_trial(job.benchmark_trials, benchmark_point(job, (*job.trials)[trial]),
+                                               [&](const train::EpochRecord& record) { on_epoch(record, {}); }, {}));
         continue;
       }
       auto result = cache.get(job.data_dir, device).run(sweep::to_trial_config((*job.trials)[trial].config), hooks);

@@ -58,7 +58,11 @@ std::vector<Axis> axes_of(const ExperimentSpec& experiment) {
     }
     axes.push_back(std::move(axis));
   }
-  if (!experiment.random_samples.empty()) axes.push_back({experiment.random_keys, experiment.random_samples});
+  if (!experiment.random_samples.empty()) {
+    Axis axis{{}, experiment.random_samples};
+    for (const auto& drawn : experiment.random_space) axis.keys.push_back(drawn.key);
+    axes.push_back(std::move(axis));
+  }
   if (!experiment.seeds.empty()) {
     Axis axis{{"seed"}, {}};
     for (auto seed : experiment.seeds) axis.points.push_back({{"seed", Value(seed)}});

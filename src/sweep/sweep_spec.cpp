@@ -200,8 +200,8 @@ class Parser {
     return seeds;
   }
 
-  /// The keys the last read_random() drew, in file order.
-  std::vector<std::string> take_random_keys() { return std::move(random_keys_); }
+  /// The keys the last read_random() drew, with their distributions, in file order.
+  std::vector<SearchedKey> take_random_space() { return std::move(random_space_); }
 
   /// `random = { n = 20, seed = 7, lr = { loguniform = [1e-4, 1e-2] }, ... }`: draws the samples.
   std::vector<ConfigMap> read_random(const std::string& path, const toml::node& node) {
@@ -241,7 +241,7 @@ class Parser {
     if (table->size() == settings)
       problems_.add(node.source(), quote(path) + " draws no key");
     if (samples == 0 || keys.empty()) return {};
-    for (const auto& drawn : keys) random_keys_.push_back(drawn.key);
+    for (const auto& drawn : keys) random_space_.push_back({drawn.key, space_of(drawn.distribution), drawn.distribution.choices});
 
     // Draw sample by sample, key by key in file order, from one stream: adding a key at the end
     // changes the later keys' values only, never an earlier key's.
@@ -448,8 +448,8 @@ class Parser {
         for (const auto& k : keys_set) claim(k, "trials", *node);
       } else if (key == "random") {
         experiment.random_samples = read_random(path, *node);
-        experiment.random_keys = take_random_keys();
-        for (const auto& drawn : experiment.random_keys) claim(drawn, "random", *node);
+        experiment.random_space = take_random_space();
+        for (const auto& drawn : experiment.random_space) claim(drawn.key, "random", *node);
       } else if (key == "seeds") {
         experiment.seeds = read_seeds(path, *node);
         claim("seed", "seeds", *node);
@@ -565,52 +565,49 @@ class Parser {
     return d;
   }
 
-  // The draw itself is adaptive search's prior draw (the same arithmetic on the engine's top 53
-  // bits on every machine); here it is mapped back to the key's value.
   // The distribution as the sampler's prior, once every value it can give is valid for the key
   // (random search finds an invalid draw among its samples; a sampler's values come later, at run time).
   std::optional<search::ParamSpace> searchable(const std::string& path, const std::string& key, const Distribution& d,
                                                const toml::node& where) {
-    using search::ParamSpace;
-    switch (d.kind) {
-      case Distribution::Kind::kChoice: return ParamSpace::choice(static_cast<int>(d.choices.size()));
-      case Distribution::Kind::kInt:
-        return ParamSpace::integer(static_cast<std::int64_t>(d.low), static_cast<std::int64_t>(d.high));
-      case Distribution::Kind::kUniform:
-      case Distribution::Kind::kLogUniform: {
-        // [low, high): the low bound and the largest double below high must both be valid.
-        for (const double bound : {d.low, std::nextafter(d.high, d.low)}) {
-          Value coerced;
-          if (auto reason = coerce(*find_key(key), Value(bound), coerced)) {
-            problems_.add(where.source(), quote(path) + " reaches values that " + *reason);
-            return std::nullopt;
-          }
+    if (d.kind == Distribution::Kind::kUniform || d.kind == Distribution::Kind::kLogUniform) {
+      // [low, high): the low bound and the largest double below high must both be valid.
+      for (const double bound : {d.low, std::nextafter(d.high, d.low)}) {
+        Value coerced;
+        if (auto reason = coerce(*find_key(key), Value(bound), coerced)) {
+          problems_.add(where.source(), quote(path) + " reaches values that " + *reason);
+          return std::nullopt;
         }
-        return d.kind == Distribution::Kind::kUniform ? ParamSpace::uniform(d.low, d.high)
-                                                      : ParamSpace::log_uniform(d.low, d.high);
       }
     }
-    return std::nullopt;
+    return space_of(d);
   }
 
-  static Value draw(const Distribution& d, std::mt19937_64& engine) {
+  // The distribution as a prior of the search library: its draws are random search's too.
+  static search::ParamSpace space_of(const Distribution& d) {
     using search::ParamSpace;
     switch (d.kind) {
-      case Distribution::Kind::kUniform: return search::draw_uniformly(ParamSpace::uniform(d.low, d.high), engine);
-      case Distribution::Kind::kLogUniform:
-        return search::draw_uniformly(ParamSpace::log_uniform(d.low, d.high), engine);
+      case Distribution::Kind::kUniform: return ParamSpace::uniform(d.low, d.high);
+      case Distribution::Kind::kLogUniform: return ParamSpace::log_uniform(d.low, d.high);
       case Distribution::Kind::kInt:
-        return static_cast<std::int64_t>(search::draw_uniformly(
-            ParamSpace::integer(static_cast<std::int64_t>(d.low), static_cast<std::int64_t>(d.high)), engine));
-      case Distribution::Kind::kChoice:
-        return d.choices[static_cast<std::size_t>(
-            search::draw_uniformly(ParamSpace::choice(static_cast<int>(d.choices.size())), engine))];
+        return ParamSpace::integer(static_cast<std::int64_t>(d.low), static_cast<std::int64_t>(d.high));
+      case Distribution::Kind::kChoice: return ParamSpace::choice(static_cast<int>(d.choices.size()));
     }
-    return Value();
+    return ParamSpace{};
+  }
+
+  // The draw itself is adaptive search's prior draw (the same arithmetic on the engine's top 53
+  // bits on every machine); here it is mapped back to the key's value.
+  static Value draw(const Distribution& d, std::mt19937_64& engine) {
+    const double x = search::draw_uniformly(space_of(d), engine);
+    switch (d.kind) {
+      case Distribution::Kind::kInt: return static_cast<std::int64_t>(x);
+      case Distribution::Kind::kChoice: return d.choices[static_cast<std::size_t>(x)];
+      default: return x;
+    }
   }
 
   Problems problems_;
-  std::vector<std::string> random_keys_;
+  std::vector<SearchedKey> random_space_;
 };
 
 bool varies(const ExperimentSpec& experiment, const std::string& key) {

@@ -50,7 +50,8 @@ struct Assignment {
   std::vector<int> group;  ///< world ranks that train the trial; group.front() leads
   sweep::TrialConfig config;
   train::Checkpoint resume;  ///< where an earlier attempt got to (empty: from scratch)
-  std::string benchmark_trials;  ///< "" (train), or a benchmark aid: "noop", "sleep=S"
+  std::string benchmark_trials;  ///< "" (train), or a benchmark aid (benchmark_trials.hpp)
+  std::vector<double> benchmark_point;  ///< a test function's trial: its point in the unit cube
   double heartbeat_seconds = 60;  ///< the leader says kAlive at most this often
   bool pruned = false;  ///< a pruner watches the trial: the leader waits for a kVerdict after each epoch (3c)
 };
@@ -128,7 +129,7 @@ void serialize(Archive& ar, aecnn::train::TrialResult& r, unsigned) {
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::Assignment& a, unsigned) {
   ar & a.trial & a.trial_id & a.data_dir & a.device & a.group & a.config & a.resume & a.benchmark_trials;
-  ar & a.heartbeat_seconds & a.pruned;
+  ar & a.benchmark_point & a.heartbeat_seconds & a.pruned;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::sched::Verdict& m, unsigned) {

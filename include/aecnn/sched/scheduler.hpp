@@ -30,9 +30,11 @@ struct SweepJob {
   int max_attempts = 3;       ///< a trial that failed this often is not tried again
   std::string data_dir;
   std::string device;         ///< the --device request (auto, cpu, cuda), resolved by each worker
-  /// A benchmark aid, never a result (docs/benchmarks.md): "" trains; "noop" returns at once;
-  /// "sleep=S" sleeps S seconds. What the scheduler and the file cost without training.
+  /// A benchmark aid, never a result (benchmark_trials.hpp): "" trains; "noop", "sleep=S", or a
+  /// test function evaluated at each trial's searched keys.
   std::string benchmark_trials;
+  /// For a test function: by experiment name, the keys whose values are a trial's point.
+  std::map<std::string, std::vector<sweep::SearchedKey>> benchmark_keys;
   /// A running trial whose ranks say nothing for this long is lost (messages.hpp, step 3b).
   double worker_timeout_seconds = 300;
   /// Per world rank, its node (Placement::node_of_rank): where exclusive trials may run alone.
@@ -48,10 +50,6 @@ struct SweepJob {
   std::vector<store::ObservationRecord> observation_history;
   std::string results_file;  ///< its path, for messages
 };
-
-/// The result of a benchmark-aid trial (`kind` as in SweepJob::benchmark_trials): no training,
-/// no metrics; after sleeping, if asked to, calling `alive` as a training trial would.
-train::TrialResult benchmark_trial(const std::string& kind, const std::function<void()>& alive);
 
 /// How a run ended.
 struct SweepOutcome {

@@ -86,7 +86,7 @@ struct ExperimentSpec {
   /// sample a set of overrides. The sampler is our own arithmetic on std::mt19937_64 seeded with
   /// `random.seed`, so the same file gives the same trials on every machine and compiler.
   std::vector<ConfigMap> random_samples;
-  std::vector<std::string> random_keys;  ///< the keys random search draws, in file order
+  std::vector<SearchedKey> random_space;  ///< the keys random search draws, with their distributions, in file order
   std::vector<std::int64_t> seeds;     ///< empty: no seeds axis (base's seed)
   PrunerSpec pruner;                   ///< type "none" unless the file asks for one
   SearchSpec search;                   ///< n_trials 0 unless the file asks for model-based search
