@@ -5,6 +5,7 @@
 //   aecnn-sweep export results.h5 final-0000 -o final-0000.pt
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/environment.hpp>
 #include <algorithm>
@@ -44,6 +45,8 @@ struct Options {
   std::string device = "auto";
   bool dry_run = false;
   bool status = false;    ///< report how far the results file is; train nothing
+  bool placement = false; ///< print where each rank runs and what it would use; train nothing
+  int placement_gpus = -1;  ///< --placement as if each node had this many GPUs (-1: what this node has)
   bool new_file = false;  ///< move an existing results file aside instead of resuming it
   std::string progress = "auto";
   sweep::Overrides overrides;
@@ -245,6 +248,27 @@ sched::SweepJob make_job(Plan& plan, const std::map<std::string, store::TrialSta
   return job;
 }
 
+// --placement: every rank's line, printed by rank 0 in rank order. The device is what --device
+// resolves to there, or, with --placement-gpus N, what it would on a node with N GPUs.
+int print_placement(const boost::mpi::communicator& world, const sched::Placement& placement, const Options& options) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
+  std::string device;
+  try {
+    device = options.placement_gpus >= 0
+                 ? train::device_with_gpus(options.device, placement.local_rank, options.placement_gpus) + " (as if " +
+                       std::to_string(options.placement_gpus) + " GPU(s) per node)"
+                 : train::resolve_device(options.device, placement.local_rank);
+  } catch (const std::exception& error) {
+    device = std::string("none: ") + error.what();
+  }
+  const std::string line = sched::placement_line(placement, world.rank(), world.size(), host, device);
+  std::vector<std::string> lines;
+  boost::mpi::gather(world, line, lines, 0);
+  for (const auto& l : lines) std::printf("%s\n", l.c_str());
+  return kExitOk;
+}
+
 // Rank 0's part of a run (or the only process's). Returns the exit code.
 int lead(const boost::mpi::communicator& world, const Options& options, const sched::Placement& placement,
          bool& setup_ok) {
@@ -384,6 +408,12 @@ int main(int argc, char** argv) {
   app.add_flag("--status", options.status,
                "say how many of the sweep's trials the results file (-o) has done and how many are still to run; "
                "exit code 0 when none is left, 5 when some are; no MPI, no training");
+  app.add_flag("--placement", options.placement,
+               "under the MPI launcher: print one line per rank (host, node, local rank, threads, device) and "
+               "exit; no sweep file needed, nothing trained (docs/architecture.md)");
+  app.add_option("--placement-gpus", options.placement_gpus,
+                 "with --placement: the device each rank would use if every node had N GPUs")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--set", options.overrides.set,
                  "KEY=VALUE for every trial, e.g. --set train_images=2000 (repeatable; a quick look)");
   app.add_option("--epochs-scale", options.overrides.epochs_scale,
@@ -414,7 +444,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) options.command_line += (i ? " " : "") + std::string(argv[i]);
   try {
     app.parse(argc, argv);
-    if (!exporter->parsed() && options.sweep_file.empty()) throw CLI::RequiredError("sweep");
+    if (!exporter->parsed() && !options.placement && options.sweep_file.empty()) throw CLI::RequiredError("sweep");
   } catch (const CLI::ParseError& error) {
     // Under mpirun every rank parses the same line; one message is enough.
     if (aecnn::sched::launcher_rank() == 0) return app.exit(error);
@@ -446,6 +476,7 @@ int main(int argc, char** argv) {
   aecnn::sched::Placement placement = aecnn::sched::describe_placement(world);
   if (options.threads > 0) placement.shared_threads = placement.node_threads = options.threads;
   aecnn::train::set_compute_threads(placement.shared_threads);
+  if (options.placement) return print_placement(world, placement, options);
 
   if (world.rank() == 0) {
     bool setup_ok = true;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <string>
 #include <thread>
 
 namespace aecnn::sched {
@@ -16,9 +17,11 @@ Placement describe_placement(const boost::mpi::communicator& world) {
   MPI_Comm node = MPI_COMM_NULL;
   MPI_Comm_split_type(static_cast<MPI_Comm>(world), MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL, &node);
   MPI_Comm_rank(node, &placement.local_rank);
+  MPI_Comm_size(node, &placement.local_size);
   const int is_trainer = (world.size() == 1 || world.rank() != 0) ? 1 : 0;
   int trainers_on_node = 0, lowest_rank_on_node = 0;
   MPI_Allreduce(&is_trainer, &trainers_on_node, 1, MPI_INT, MPI_SUM, node);
+  placement.trainers_on_node = trainers_on_node;
   const int rank = world.rank();
   MPI_Allreduce(&rank, &lowest_rank_on_node, 1, MPI_INT, MPI_MIN, node);
   MPI_Comm_free(&node);
@@ -37,6 +40,19 @@ Placement describe_placement(const boost::mpi::communicator& world) {
   placement.node_threads = std::max(1, std::min(node_cores, bound_cores));
   placement.shared_threads = std::max(1, std::min(node_cores / std::max(1, trainers_on_node), bound_cores));
   return placement;
+}
+
+std::string placement_line(const Placement& placement, int rank, int size, const std::string& host,
+                           const std::string& device) {
+  const auto node = static_cast<std::size_t>(rank) < placement.node_of_rank.size()
+                        ? placement.node_of_rank[static_cast<std::size_t>(rank)] : 0;
+  const bool trains = size == 1 || rank != 0;
+  return "placement: rank " + std::to_string(rank) + " of " + std::to_string(size) + " on " + host + ": node " +
+         std::to_string(node) + ", local rank " + std::to_string(placement.local_rank) + " of " +
+         std::to_string(placement.local_size) + " (" + std::to_string(placement.trainers_on_node) + " training), " +
+         (trains ? (rank == 0 ? "trains alone" : "worker") : "scheduler and writer") + ", " +
+         std::to_string(placement.shared_threads) + " thread(s) (" + std::to_string(placement.node_threads) +
+         " for an exclusive trial), device " + (trains ? device : "none");
 }
 
 int trial_threads(const Placement& placement, bool exclusive, const std::vector<int>& group, int this_rank) {

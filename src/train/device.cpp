@@ -11,8 +11,12 @@ std::string resolve_device(const std::string& requested, int local_rank) {
     if (requested == "auto") return "cpu";
     throw Error(no_cuda_reason());
   }
-  const int gpus = cuda_device_count();
-  if (gpus == 0) {
+  return device_with_gpus(requested, local_rank, cuda_device_count());
+}
+
+std::string device_with_gpus(const std::string& requested, int local_rank, int gpus) {
+  if (requested == "cpu") return "cpu";
+  if (gpus <= 0) {
     if (requested == "auto") return "cpu";
     throw Error("--device cuda: this LibTorch has CUDA, but no GPU is visible to this rank");
   }

@@ -1,6 +1,7 @@
 #pragma once
 // Where ranks run and how many cores each may use.
 #include <boost/mpi/communicator.hpp>
+#include <string>
 #include <vector>
 
 namespace aecnn::sched {
@@ -8,6 +9,8 @@ namespace aecnn::sched {
 /// This rank's place in the job, from MPI itself (so mpirun and srun agree).
 struct Placement {
   int local_rank = 0;             ///< index among the ranks on its node: a worker binds to GPU local_rank % GPUs
+  int local_size = 1;             ///< ranks on its node
+  int trainers_on_node = 1;       ///< of those, the ones that train (all but rank 0 when there are workers)
   std::vector<int> node_of_rank;  ///< per world rank, its node: 0, 1, ... in order of each node's lowest rank
   /// Compute threads while the node's trainer ranks share its cores: the cores this rank may run
   /// on, shared among them (rank 0 only schedules when there are workers, so it takes no share).
@@ -20,6 +23,12 @@ struct Placement {
 
 /// Collective over `world`: every rank must call it, before the roles split.
 Placement describe_placement(const boost::mpi::communicator& world);
+
+/// One line saying where this rank runs and what it would use (`aecnn-sweep --placement`):
+/// "placement: rank 2 of 5 on HOST: node 1, local rank 0 of 2 (2 training), worker, 1 thread(s)
+/// (2 for an exclusive trial), device cpu". `device` is what --device resolves to on this rank.
+std::string placement_line(const Placement& placement, int rank, int size, const std::string& host,
+                           const std::string& device);
 
 /// Threads for a trial on this rank: all of node_threads for an exclusive trial, shared among
 /// the members of its group on this node (`group` holds world ranks); shared_threads otherwise.

@@ -21,6 +21,10 @@ int cuda_device_count();
 /// Throws aecnn::Error for cuda on a CPU-only build or a machine without a GPU.
 std::string resolve_device(const std::string& requested, int local_rank);
 
+/// The same decision for a node with `gpus` GPUs and a CUDA build, whatever this machine has:
+/// what `aecnn-sweep --placement --placement-gpus N` prints. Throws for cuda with gpus == 0.
+std::string device_with_gpus(const std::string& requested, int local_rank, int gpus);
+
 /// CUDA caching allocator: reset the peak of device `index`, read it (bytes in use by tensors),
 /// and torch's current stream on it (a cudaStream_t), for NCCL to order its work with torch's.
 void cuda_reset_peak(int index);
