@@ -15,7 +15,8 @@
 #   cluster_down             stops every daemon by PID, removes namespaces, links and mounts
 # DIR must not be under /tmp: each node mounts its own /tmp over the host's.
 
-cluster_dir= cluster_nodes=0 cluster_tag= cluster_munge=
+source "$(dirname "${BASH_SOURCE[0]}")/munge.sh"
+cluster_dir= cluster_nodes=0 cluster_tag=
 cluster_subnet=10.231.0
 
 # Names unique to this run: interface names have at most 15 characters.
@@ -84,12 +85,7 @@ cluster_up() {
     echo "PartitionName=debug Nodes=aecnn-n[1-$cluster_nodes] Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES"
   } > "$cluster_dir/slurm.conf"
   export SLURM_CONF=$cluster_dir/slurm.conf
-  if ! pgrep -x munged > /dev/null; then
-    [ -f /etc/munge/munge.key ] || mungekey --create
-    mkdir -p /run/munge && chown munge:munge /run/munge
-    munged --force
-    cluster_munge=1
-  fi
+  munge_up
   on_head slurmctld -f "$SLURM_CONF"
   for ((i = 1; i <= cluster_nodes; i++)); do node_restart "$i"; done
   cluster_wait_idle "$cluster_nodes" 60
@@ -130,10 +126,7 @@ cluster_down() {
     ip link del "$(_veth "$name")" 2> /dev/null || true
   done
   ip link del "$(_bridge)" 2> /dev/null || true
-  if [ -n "$cluster_munge" ]; then
-    kill "$(cat /run/munge/munged.pid 2> /dev/null)" 2> /dev/null || true
-    cluster_munge=
-  fi
+  munge_down
   cluster_tag=
   return 0
 }

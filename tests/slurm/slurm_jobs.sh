@@ -29,13 +29,14 @@ done
 dir=$(mktemp -d /tmp/aecnn-slurm.XXXXXX)
 chmod 755 "$dir"
 mkdir -p "$dir/state" "$dir/spool"
-started_munge=
+source "$src/tests/slurm/munge.sh"
 stop_daemons() {
   local status=$?
   local pids=()
-  for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" ${started_munge:+/run/munge/munged.pid}; do
+  for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
     [ -f "$pidfile" ] && pids+=("$(cat "$pidfile")")
   done
+  [ -z "$(munge_pid)" ] || pids+=("$(munge_pid)")
   kill "${pids[@]}" 2>/dev/null || true
   # Gone before the next test may start its own (munged's socket, Slurm's ports).
   for _ in $(seq 100); do kill -0 "${pids[@]}" 2>/dev/null || break; sleep 0.1; done
@@ -53,12 +54,7 @@ mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
 sed -e "s|@HOST@|$host|g" -e "s|@DIR@|$dir|g" -e "s|@MEM@|$mem|g" "$src/tests/slurm/slurm.conf.in" > "$dir/slurm.conf"
 export SLURM_CONF=$dir/slurm.conf
 
-if ! pgrep -x munged > /dev/null; then
-  [ -f /etc/munge/munge.key ] || mungekey --create
-  mkdir -p /run/munge && chown munge:munge /run/munge
-  munged --force
-  started_munge=1
-fi
+munge_up
 slurmctld -f "$SLURM_CONF"
 slurmd -f "$SLURM_CONF"
 for _ in $(seq 60); do [ "$(sinfo -h -o %T 2>/dev/null)" = idle ] && break; sleep 0.5; done
