@@ -85,7 +85,7 @@ cluster_up() {
     echo "PartitionName=debug Nodes=aecnn-n[1-$cluster_nodes] Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES"
   } > "$cluster_dir/slurm.conf"
   export SLURM_CONF=$cluster_dir/slurm.conf
-  munge_up
+  munge_up || return 1
   on_head slurmctld -f "$SLURM_CONF"
   for ((i = 1; i <= cluster_nodes; i++)); do node_restart "$i"; done
   cluster_wait_idle "$cluster_nodes" 60

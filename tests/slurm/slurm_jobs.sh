@@ -36,10 +36,15 @@ stop_daemons() {
   for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
     [ -f "$pidfile" ] && pids+=("$(cat "$pidfile")")
   done
-  [ -z "$(munge_pid)" ] || pids+=("$(munge_pid)")
   kill "${pids[@]}" 2>/dev/null || true
-  # Gone before the next test may start its own (munged's socket, Slurm's ports).
-  for _ in $(seq 100); do kill -0 "${pids[@]}" 2>/dev/null || break; sleep 0.1; done
+  # Gone before the next test may start its own (Slurm's ports; munge_down waits for munged).
+  for _ in $(seq 100); do
+    local alive=0 pid
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  munge_down
   if [ "$status" -ne 0 ]; then
     echo "slurm_jobs: FAILED; the daemons' logs:"
     tail -n 20 "$dir"/slurmctld.log "$dir"/slurmd.log 2>/dev/null || true
@@ -54,7 +59,7 @@ mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
 sed -e "s|@HOST@|$host|g" -e "s|@DIR@|$dir|g" -e "s|@MEM@|$mem|g" "$src/tests/slurm/slurm.conf.in" > "$dir/slurm.conf"
 export SLURM_CONF=$dir/slurm.conf
 
-munge_up
+munge_up || { echo "slurm_jobs: munged did not come up"; exit 1; }
 slurmctld -f "$SLURM_CONF"
 slurmd -f "$SLURM_CONF"
 for _ in $(seq 60); do [ "$(sinfo -h -o %T 2>/dev/null)" = idle ] && break; sleep 0.5; done
