@@ -3,10 +3,13 @@
 #include <malloc.h>
 
 #include <fstream>
+#include <mutex>
 #include <string>
 
 namespace aecnn::train {
 namespace {
+
+FreedMemory freed_memory = FreedMemory::kKeepForReuse;
 
 // A "VmRSS:   1234 kB" line of /proc/self/status, in bytes.
 std::int64_t status_field_bytes(const std::string& field) {
@@ -29,5 +32,18 @@ std::int64_t start_trial_peak() {
 std::int64_t resident_bytes() { return status_field_bytes("VmRSS:"); }
 
 std::int64_t peak_resident_bytes() { return status_field_bytes("VmHWM:"); }
+
+void set_freed_memory(FreedMemory policy) { freed_memory = policy; }
+
+void apply_freed_memory_policy() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (freed_memory == FreedMemory::kGlibcDefaults) return;
+    // 1 GiB: above any activation of the batch sizes studied, well below a node's memory.
+    constexpr int kKeptBlockBytes = 1 << 30;
+    mallopt(M_MMAP_THRESHOLD, kKeptBlockBytes);
+    mallopt(M_TRIM_THRESHOLD, kKeptBlockBytes);
+  });
+}
 
 }  // namespace aecnn::train

@@ -470,6 +470,7 @@ struct Trainer::Impl {
 };
 
 Trainer::Trainer(const data::FashionMnist& data, const std::string& device) : impl_(std::make_unique<Impl>()) {
+  apply_freed_memory_policy();
   impl_->device = torch::Device(device);
   Tensors all_train = to_tensors(data.train);
   const int64_t n = all_train.size();

@@ -51,6 +51,7 @@ class Trainer {
  public:
   /// Converts the images to float tensors once, on `device` ("cpu" or "cuda:N"), and makes the
   /// train/validation split (sklearn train_test_split, random_state 42, one sixth held out).
+  /// Applies the process's freed-memory policy (memory.hpp: freed activations kept for reuse).
   explicit Trainer(const data::FashionMnist& data, const std::string& device = "cpu");
   ~Trainer();
   Trainer(const Trainer&) = delete;
