@@ -2,9 +2,14 @@
 # Training and evaluation throughput, aecnn-sweep's trainer against a plain PyTorch-Python script
 # (bench/pytorch_aecnn.py, Debian's python3-torch: the same LibTorch 1.13), side by side in one
 # run: the `both` AE-CNN, batch 64, 2,048 images of the shipped subset, 3 epochs (the first warms
-# up), the same number of threads. Each configuration runs REPS times, interleaved; the table
-# holds medians. Also the machine's fp32 matmul rate per core (the physical limit) and the
-# training step's GFLOP/s against it.
+# up), the same number of threads. PyTorch twice: as installed (default settings, no environment)
+# and at its best (channels-last, index_select batches, inference_mode, OpenBLAS pinned, and
+# glibc's allocator kept from returning freed memory through MALLOC_ environment variables, as
+# our trainer does in-process). Each configuration runs REPS times, interleaved; the table holds
+# medians. Also the machine's fp32 peak per core, measured with a kernel that can reach it:
+# OpenBLAS sgemm with its AVX2 kernels (what OPENBLAS_CORETYPE=Haswell on these machines selects)
+# and with its AVX-512 kernels (the instruction set oneDNN's convolutions use); the step's GFLOP/s
+# are given against the faster.
 #   bench/train_speed.sh [BUILD_DIR] [REPS=2]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,15 +25,20 @@ trap 'rm -rf "$work"' EXIT
 forward_mflop=43.9
 train_mflop=$(echo "3 * $forward_mflop" | bc)
 
-matmul=$(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 -c "
+sgemm() {  # OPENBLAS_CORETYPE: GFLOP/s of a 1024 x 1024 fp32 matmul on one thread
+  OPENBLAS_CORETYPE=$1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 -c "
 import time, torch
 torch.set_num_threads(1)
 a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
 for _ in range(3): a @ b
-t = time.perf_counter(); n = 20
+t = time.perf_counter(); n = 40
 for _ in range(n): a @ b
-print(round(2 * 1024**3 * n / (time.perf_counter() - t) / 1e9, 1))")
-echo "fp32 matmul (1024 x 1024, one thread): $matmul GFLOP/s per core"
+print(round(2 * 1024**3 * n / (time.perf_counter() - t) / 1e9, 1))"
+}
+avx2=$(sgemm Haswell)
+avx512=$(sgemm SkylakeX)
+matmul=$(echo "if ($avx512 > $avx2) $avx512 else $avx2" | bc)
+echo "fp32 matmul (1024 x 1024, one thread): $avx2 GFLOP/s per core with AVX2 kernels, $avx512 with AVX-512 kernels; peak taken as $matmul"
 echo
 
 run() {  # label threads command...
@@ -42,7 +52,8 @@ for rep in $(seq "$reps"); do
     run ours-cl "$threads" "$build/aecnn_bench_train_speed" "$data" "$threads" 2048 3 cl
     # PyTorch as a user runs it: OpenBLAS left to start its own threads.
     run py-default "$threads" /usr/bin/python3 "$src/bench/pytorch_aecnn.py" "$data" --threads "$threads" --images 2048 --json
-    run py-best "$threads" env OPENBLAS_NUM_THREADS="$threads" /usr/bin/python3 "$src/bench/pytorch_aecnn.py" "$data" \
+    run py-best "$threads" env OPENBLAS_NUM_THREADS="$threads" MALLOC_MMAP_THRESHOLD_=1073741824 \
+      MALLOC_TRIM_THRESHOLD_=1073741824 /usr/bin/python3 "$src/bench/pytorch_aecnn.py" "$data" \
       --threads "$threads" --images 2048 --best --json
   done
 done
@@ -57,8 +68,9 @@ for line in open(sys.argv[1]):
 matmul, train_mflop = float(sys.argv[2]), float(sys.argv[3])
 names = {"ours-nchw": "aecnn-sweep trainer, NCHW",
          "ours-cl": "aecnn-sweep trainer, channels-last (its default)",
-         "py-default": "PyTorch-Python, default settings", "py-best": "PyTorch-Python, best settings"}
-print("| threads | trainer | train images/s | eval images/s | train vs PyTorch default | train vs PyTorch best | step GFLOP/s | of matmul peak |")
+         "py-default": "PyTorch-Python as installed (default settings)",
+         "py-best": "PyTorch-Python at its best (best settings, allocator kept)"}
+print("| threads | trainer | train images/s | eval images/s | train vs PyTorch as installed | train vs PyTorch best | step GFLOP/s | of fp32 peak |")
 print("|---|---|---|---|---|---|---|---|")
 for threads in (1, 2):
     med = {label: (statistics.median(t for t, _ in v), statistics.median(e for _, e in v))
