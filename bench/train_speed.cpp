@@ -19,7 +19,7 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s DATA_DIR THREADS [IMAGES] [EPOCHS] [cl|nchw] [BATCH] [kept|glibc]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DATA_DIR THREADS [IMAGES] [EPOCHS] [cl|nchw] [BATCHES, e.g. 64,128,256] [kept|glibc]\n", argv[0]);
     return 2;
   }
   const int threads = std::atoi(argv[2]);
