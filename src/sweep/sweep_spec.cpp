@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <toml++/toml.h>
@@ -99,6 +100,24 @@ std::string nearest_of(const std::string& name, const std::vector<std::string>& 
   return best;
 }
 
+// "best:N", "all" or "none"; nothing when it is none of these.
+std::optional<KeepWeights> parse_keep_weights(const std::string& text) {
+  KeepWeights kept;
+  if (text == "all") kept.mode = KeepWeights::Mode::kAll;
+  else if (text == "none") kept.mode = KeepWeights::Mode::kNone;
+  else {
+    const std::string prefix = "best:";
+    if (text.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+    const std::string digits = text.substr(prefix.size());
+    if (digits.empty() || digits.size() > 6 ||
+        !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
+      return std::nullopt;
+    kept.best = std::stoi(digits);
+    if (kept.best < 1 || kept.best > 100000) return std::nullopt;
+  }
+  return kept;
+}
+
 std::string unknown_key_message(const std::string& path, const std::string& suggestion) {
   std::string message = "unknown key " + quote(path);
   if (!suggestion.empty()) message += " (did you mean " + quote(suggestion) + "?)";
@@ -107,7 +126,7 @@ std::string unknown_key_message(const std::string& path, const std::string& sugg
 
 const std::vector<std::string> kTopLevelKeys = {"name", "data_dir", "base",   "experiment", "seeds",
                                                 "grid", "zip",      "trials", "random",     "max_attempts",
-                                                "worker_timeout", "pruner", "search"};
+                                                "worker_timeout", "keep_weights", "pruner", "search"};
 const std::vector<std::string> kExperimentKeys = {"name", "grid", "zip", "trials", "random", "seeds", "pruner", "search"};
 const std::vector<std::string> kSearchKeys = {"sampler", "n_trials", "seed", "metric", "mode", "startup_trials"};
 const std::vector<std::string> kPrunerKeys = {"type",           "metric",         "mode",          "grace_epochs",
@@ -404,7 +423,7 @@ class Parser {
       const std::string path = prefix + key;
       // The caller's: name always, the file-wide keys at the top level (in an experiment they are unknown).
       const bool file_wide = key == "data_dir" || key == "base" || key == "experiment" || key == "max_attempts" ||
-                             key == "worker_timeout";
+                             key == "worker_timeout" || key == "keep_weights";
       if (key == "name" || (file_wide && prefix.empty())) continue;
       if (key == "grid" || key == "zip") {
         const toml::table* axes = node->as_table();
@@ -683,6 +702,16 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
     else spec.worker_timeout_seconds = *value;
   }
 
+  // Which ended trials keep their weights. Not part of any trial's identity either: a resumed
+  // sweep applies a changed policy from its start.
+  if (const toml::node* node = root.get("keep_weights")) {
+    const auto kept = node->is_string() ? parse_keep_weights(node->as_string()->get()) : std::nullopt;
+    if (!kept)
+      problems.add(node->source(), "'keep_weights' must be \"best:N\" (N from 1 to 100000: the best N trials of each "
+                                   "experiment), \"all\" or \"none\"");
+    else spec.keep_weights = *kept;
+  }
+
   ConfigMap base = default_config();
   if (const toml::node* node = root.get("base")) {
     if (const toml::table* table = node->as_table()) {
@@ -755,6 +784,15 @@ SweepSpec parse_sweep_file(const std::string& path) {
   if (data.is_relative()) data = std::filesystem::path(path).parent_path() / data;
   spec.data_dir = data.lexically_normal().string();
   return spec;
+}
+
+std::string KeepWeights::text() const {
+  switch (mode) {
+    case Mode::kAll: return "all";
+    case Mode::kNone: return "none";
+    case Mode::kBest: break;
+  }
+  return "best:" + std::to_string(best);
 }
 
 }  // namespace aecnn::sweep

@@ -188,6 +188,29 @@ TEST(ValidateSweep, NameMustBeUsableInTrialIds) {
   EXPECT_THAT(problems_of("name='a/b'\ndata_dir='d'\n"), ElementsAre(HasSubstr("s.toml:1:6: 'name' may hold only")));
 }
 
+TEST(ParseSweep, KeepWeightsDefaultsToTheThreeBestAndReadsEverySpelling) {
+  EXPECT_EQ(parse_sweep("name='x'\ndata_dir='d'\n", "s.toml").keep_weights.text(), "best:3");
+  for (const char* text : {"best:1", "best:100000", "all", "none"})
+    EXPECT_EQ(parse_sweep("name='x'\ndata_dir='d'\nkeep_weights = '" + std::string(text) + "'\n", "s.toml")
+                  .keep_weights.text(),
+              text);
+  const auto spec = parse_sweep("name='x'\ndata_dir='d'\nkeep_weights = 'best:7'\n", "s.toml");
+  EXPECT_EQ(spec.keep_weights.mode, KeepWeights::Mode::kBest);
+  EXPECT_EQ(spec.keep_weights.best, 7);
+}
+
+TEST(ValidateSweep, KeepWeightsOutsideItsSpellingsIsReportedAtItsLine) {
+  for (const char* value : {"'best:0'", "'best:100001'", "'best:'", "'best:-1'", "'best:2x'", "'some'", "3",
+                            "'best:9999999999999999999'"})
+    EXPECT_THAT(problems_of("name='x'\ndata_dir='d'\nkeep_weights = " + std::string(value) + "\n"),
+                ElementsAre("s.toml:3:16: 'keep_weights' must be \"best:N\" (N from 1 to 100000: the best N trials "
+                            "of each experiment), \"all\" or \"none\""))
+        << value;
+  // A sweep-wide key: inside an experiment it is unknown.
+  EXPECT_THAT(problems_of("name='x'\ndata_dir='d'\n[[experiment]]\nname='a'\nkeep_weights='all'\n"),
+              ElementsAre(HasSubstr("s.toml:5:1: unknown key 'experiment[0].keep_weights'")));
+}
+
 TEST(ParseSweepFile, DataDirIsRelativeToTheFile) {
   aecnn::testing::TempDir dir;
   const auto path = dir.write("s.toml", "name='x'\ndata_dir='../data'\n");

@@ -92,6 +92,17 @@ struct ExperimentSpec {
   SearchSpec search;                   ///< n_trials 0 unless the file asks for model-based search
 };
 
+/// Which trials keep their weights once they end (`keep_weights`): the best `best` of each
+/// experiment by its metric (the default), every trial's, or none. A trial's resume state goes
+/// once it ends whatever this says; the rest of what it recorded always stays.
+struct KeepWeights {
+  enum class Mode { kBest, kAll, kNone };
+  Mode mode = Mode::kBest;
+  int best = 3;  ///< kBest: how many per experiment
+  /// As written in a sweep file: "best:3", "all", "none".
+  std::string text() const;
+};
+
 struct SweepSpec {
   std::string name;      ///< the sweep's name (and the only experiment's, without [[experiment]])
   std::string file;      ///< path the spec was read from
@@ -102,6 +113,8 @@ struct SweepSpec {
   /// Seconds a running trial may go without a word from its ranks (they report every training
   /// step and evaluation batch) before it counts as lost: a hung, stopped or cut-off rank.
   double worker_timeout_seconds = 300;
+  /// Not part of any trial's identity: a resumed sweep may change it, and it applies from then.
+  KeepWeights keep_weights;
 };
 
 /// Invalid sweep: one or more `file:line:column: message` lines.
