@@ -221,9 +221,12 @@ sched::SweepJob make_job(Plan& plan, const std::map<std::string, store::TrialSta
   job.device = options.device;
   job.benchmark_trials = options.benchmark_trials;
   job.failures.assign(plan.trials.size(), 0);
+  job.keep_weights = plan.spec.keep_weights;
   for (const auto& trial : plan.trials) {
     auto it = states.find(trial.id);
     if (it != states.end()) {
+      if (it->second.status == store::kStatusDone && it->second.has_weights)
+        job.weights_in_file.emplace_back(trial.index, it->second.final_epoch);
       if (it->second.status == store::kStatusDone || it->second.status == store::kStatusPruned) continue;
       job.failures[trial.index] = it->second.failures;
       if (it->second.status == store::kStatusFailed && it->second.failures >= job.max_attempts) continue;
@@ -233,6 +236,7 @@ sched::SweepJob make_job(Plan& plan, const std::map<std::string, store::TrialSta
   for (const auto& experiment : plan.spec.experiments) {
     if (experiment.pruner.enabled()) job.pruners[experiment.name] = experiment.pruner;
     if (experiment.search.enabled()) job.searches[experiment.name] = experiment.search;
+    job.rank_weights_by[experiment.name] = sched::rank_by_of(experiment);
     if (sched::is_test_function(options.benchmark_trials))
       job.benchmark_keys[experiment.name] = sched::benchmark_keys(experiment);
   }
@@ -365,6 +369,9 @@ int export_trial(const ExportOptions& options) {
     if (t.id == options.trial) trial = &t;
   if (trial == nullptr) throw Error(options.results + ": has no trial '" + options.trial + "'");
   const auto checkpoint = store::read_checkpoint(options.results, options.trial);
+  if (!checkpoint && !trial->weights_dropped.empty())
+    throw Error(options.results + ": " + options.trial + " (" + trial->status + ") has no weights: they were not kept, " +
+                trial->weights_dropped + "; to keep every trial's, run the sweep with keep_weights = \"all\"");
   if (!checkpoint) throw Error(options.results + ": trial '" + options.trial + "' has no checkpoint yet (no epoch finished)");
   std::string which = options.weights;
   if (which == "final") {

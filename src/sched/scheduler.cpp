@@ -71,10 +71,17 @@ class Dispatcher {
  public:
   Dispatcher(const SweepJob& job, std::vector<int> workers, TrialLog& log)
       : job_(job), log_(log), failures_(job.failures), policy_(job.to_run, workers_needed(job), workers, layout(job, workers)),
-        pruning_(*job.trials, job.pruners), search_(*job.trials, job.searches) {
+        pruning_(*job.trials, job.pruners), search_(*job.trials, job.searches),
+        weights_(job.keep_weights, *job.trials, job.rank_weights_by) {
     failures_.resize(job.trials->size(), 0);
     pruning_.replay(job.pruning_history, job.results_file);
     search_.replay(job.observation_history, *job.trials, job.results_file);
+    // The keeper starts from the weights the file holds; what it does not keep (a policy changed
+    // since, or a drop a killed run did not commit) goes before anything runs.
+    std::vector<WeightsDrop> drops;
+    for (const auto& [trial, final_epoch] : job.weights_in_file)
+      for (auto& drop : weights_.done(trial, log_.history(trial), final_epoch)) drops.push_back(std::move(drop));
+    log_.weights_dropped(drops);
   }
 
   Policy& policy() { return policy_; }
@@ -103,7 +110,8 @@ class Dispatcher {
     while (dispatch && pruning_.stopped_at(dispatch->trial)) {
       const int trial = dispatch->trial;
       const auto observation = search_.observe(trial_spec(trial), log_.history(trial), /*complete=*/false);
-      log_.pruned(trial, *pruning_.stopped_at(trial), nullptr, observation ? &*observation : nullptr);
+      log_.pruned(trial, *pruning_.stopped_at(trial), nullptr, observation ? &*observation : nullptr,
+                  weights_.pruned(trial));
       policy_.trial_ended(trial);
       dispatch = policy_.next();
     }
@@ -131,11 +139,13 @@ class Dispatcher {
     const auto observation =
         search_.observe(trial_spec(trial), result.history, !result.pruned, result.restored_best ? result.best_epoch : 0);
     if (result.pruned) {
-      log_.pruned(trial, result.epochs_run, &result, observation ? &*observation : nullptr);
+      log_.pruned(trial, result.epochs_run, &result, observation ? &*observation : nullptr, weights_.pruned(trial));
     } else {
       const auto completion = pruning_.completed(trial);
+      const int final_epoch = result.restored_best ? result.best_epoch : static_cast<int>(result.history.size());
       log_.done(trial, result,
-                store::SearchRows{completion ? &*completion : nullptr, observation ? &*observation : nullptr});
+                store::SearchRows{completion ? &*completion : nullptr, observation ? &*observation : nullptr},
+                weights_.done(trial, result.history, final_epoch));
     }
     policy_.trial_ended(trial);
   }
@@ -176,6 +186,7 @@ class Dispatcher {
   Policy policy_;
   TrialPruning pruning_;
   TrialSearch search_;
+  WeightsKeeper weights_;
   bool stopping_ = false;
   int stop_signal_ = 0;
   std::string stop_reason_;

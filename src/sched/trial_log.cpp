@@ -142,9 +142,22 @@ void TrialLog::epoch(int trial, const train::EpochRecord& r, const train::Checkp
   event(line);
 }
 
-void TrialLog::done(int trial, const train::TrialResult& result, const store::SearchRows& rows) {
+std::vector<store::DroppedWeights> TrialLog::by_id(const std::vector<WeightsDrop>& drops) const {
+  std::vector<store::DroppedWeights> named;
+  for (const auto& d : drops) named.push_back({trials_[static_cast<std::size_t>(d.trial)].id, d.reason});
+  return named;
+}
+
+void TrialLog::weights_dropped(const std::vector<WeightsDrop>& drops) {
+  if (drops.empty()) return;
+  writer_.drop_weights(by_id(drops));
+  event("dropped the weights of " + std::to_string(drops.size()) + " ended trial(s) that keep_weights no longer keeps");
+}
+
+void TrialLog::done(int trial, const train::TrialResult& result, const store::SearchRows& rows,
+                    const std::vector<WeightsDrop>& drops) {
   const auto& id = trials_[trial].id;
-  writer_.finish_trial(id, result, rows);
+  writer_.finish_trial(id, result, rows, by_id(drops));
   progress_.ended(id, Progress::End::kDone);
   failures_.erase(std::remove_if(failures_.begin(), failures_.end(), [&](const auto& f) { return f.first == id; }),
                   failures_.end());
@@ -155,9 +168,9 @@ void TrialLog::done(int trial, const train::TrialResult& result, const store::Se
 }
 
 void TrialLog::pruned(int trial, int epochs_run, const train::TrialResult* result,
-                      const store::ObservationRecord* observation) {
+                      const store::ObservationRecord* observation, const std::vector<WeightsDrop>& drops) {
   const auto& id = trials_[trial].id;
-  writer_.prune_trial(id, epochs_run, result, observation);
+  writer_.prune_trial(id, epochs_run, result, observation, by_id(drops));
   if (result != nullptr) progress_.ended(id, Progress::End::kPruned);
   else progress_.pruned_unstarted(epochs_of(trials_[trial]));
   event(id + " pruned after epoch " + std::to_string(epochs_run) + " of " + std::to_string(epochs_of(trials_[trial])));

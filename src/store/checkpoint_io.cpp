@@ -123,6 +123,12 @@ bool drop_resume_state(hid_t trial_group) {
   return true;
 }
 
+bool drop_checkpoints(hid_t trial_group) {
+  if (!h5::exists(trial_group, kGroup)) return false;
+  h5::remove_link(trial_group, kGroup);
+  return true;
+}
+
 std::vector<train::EpochRecord> read_history(hid_t trial, const std::string& where) {
   h5::Id history = h5::open_group(trial, "history", where);
   const std::string at = where + "/history";

@@ -51,6 +51,8 @@ std::optional<train::Checkpoint> read_latest(hid_t trial_group, const std::strin
 /// A done trial keeps only what is worth keeping: the latest slot's model and best_model.
 /// False when the trial had no checkpoint, so nothing changed.
 bool drop_resume_state(hid_t trial_group);
+/// Removes every checkpoint of the trial (keep_weights). False when it had none.
+bool drop_checkpoints(hid_t trial_group);
 
 /// The trial's `history/` rows (whole rows only: a kill between two column appends of an
 /// uncommitted writer could leave one column longer).

@@ -41,6 +41,7 @@ TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& f
   trial.attempts = static_cast<int>(h5::read_int_attr(g, "attempts", where));
   if (h5::has_attr(g, "failures")) trial.failures = static_cast<int>(h5::read_int_attr(g, "failures", where));
   trial.varying = split_list(h5::read_string_attr(g, "varying", where));
+  if (h5::has_attr(g, "weights_dropped")) trial.weights_dropped = h5::read_string_attr(g, "weights_dropped", where);
   if (h5::has_attr(g, "suggested_after"))
     trial.suggested_after = static_cast<int>(h5::read_int_attr(g, "suggested_after", where));
 

@@ -57,6 +57,18 @@ struct ResultsWriter::Impl {
   }
   // Every change since the last commit reaches the file here, atomically (journaled_driver).
   void commit() const { journaled::commit(file.get(), path); }
+
+  // Removes the checkpoints `drops` name, recording why; true when anything changed.
+  bool drop(const std::vector<DroppedWeights>& drops) const {
+    bool changed = false;
+    for (const auto& d : drops) {
+      h5::Id trial = open_trial(d.trial_id);
+      if (!checkpoint_io::drop_checkpoints(trial.get())) continue;
+      h5::write_attr(trial.get(), "weights_dropped", d.reason);
+      changed = true;
+    }
+    return changed;
+  }
 };
 
 ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : impl_(std::make_unique<Impl>()) {
@@ -146,6 +158,13 @@ std::map<std::string, TrialState> ResultsWriter::trial_states() const {
     if (h5::has_attr(trial.get(), "suggested_after")) {  // its config was chosen at its start: needed to resume
       state.suggested_after = static_cast<int>(h5::read_int_attr(trial.get(), "suggested_after", where));
       state.config = h5::read_config(trial.get(), where);
+    }
+    state.has_weights = h5::exists(trial.get(), "checkpoint");
+    if (state.status == kStatusDone && h5::has_attr(trial.get(), "epochs_run")) {
+      const bool restored = h5::has_attr(trial.get(), "restored_best") &&
+                            h5::read_int_attr(trial.get(), "restored_best", where) != 0;
+      state.final_epoch = static_cast<int>(
+          h5::read_int_attr(trial.get(), restored ? "best_epoch" : "epochs_run", where));
     }
     states[id] = state;
   }
@@ -297,7 +316,7 @@ std::vector<ObservationRecord> ResultsWriter::observation_records() const {
 }
 
 void ResultsWriter::finish_trial(const std::string& trial_id, const train::TrialResult& result,
-                                 const SearchRows& rows) {
+                                 const SearchRows& rows, const std::vector<DroppedWeights>& drops) {
   h5::Id trial = impl_->open_trial(trial_id);
   const hid_t g = trial.get();
   h5::write_attr(g, "finished", now_iso8601());
@@ -327,12 +346,15 @@ void ResultsWriter::finish_trial(const std::string& trial_id, const train::Trial
   // The status goes last: a reader that sees `done` sees everything the trial wrote.
   h5::write_attr(g, "status", std::string(kStatusDone));
   impl_->commit();
-  // Only once `done` is safe on disk may the resume state go (a kill in between must still find it).
-  if (checkpoint_io::drop_resume_state(g)) impl_->commit();
+  // Only once `done` is safe on disk may the resume state go (a kill in between must still find
+  // it); weights the policy does not keep go with it. A kill in between leaves them: the next
+  // run's keeper, seeded with what the file holds, drops them then.
+  const bool dropped_resume_state = checkpoint_io::drop_resume_state(g);
+  if (impl_->drop(drops) || dropped_resume_state) impl_->commit();
 }
 
 void ResultsWriter::prune_trial(const std::string& trial_id, int epochs_run, const train::TrialResult* result,
-                                const ObservationRecord* observation) {
+                                const ObservationRecord* observation, const std::vector<DroppedWeights>& drops) {
   h5::Id trial = impl_->open_trial(trial_id);
   const hid_t g = trial.get();
   h5::write_attr(g, "finished", now_iso8601());
@@ -344,7 +366,12 @@ void ResultsWriter::prune_trial(const std::string& trial_id, int epochs_run, con
   if (observation != nullptr) search_tables::append(impl_->file.get(), *observation, impl_->path);
   h5::write_attr(g, "status", std::string(kStatusPruned));
   impl_->commit();
-  if (checkpoint_io::drop_resume_state(g)) impl_->commit();
+  const bool dropped_resume_state = checkpoint_io::drop_resume_state(g);
+  if (impl_->drop(drops) || dropped_resume_state) impl_->commit();
+}
+
+void ResultsWriter::drop_weights(const std::vector<DroppedWeights>& drops) {
+  if (impl_->drop(drops)) impl_->commit();
 }
 
 void ResultsWriter::interrupt_trial(const std::string& trial_id, const std::string& reason) {

@@ -4,11 +4,12 @@
 usage: check_killed.py FILE [--logs LOG ...] [--reference REF] [--complete] [--weights]
 
 - The file opens, and every trial marked done is whole: a history of epochs 1..epochs_run in
-  every column, test metrics, and a checkpoint whose weights are finite arrays.
+  every column, test metrics, and a checkpoint whose weights are finite arrays (or, when
+  keep_weights did not keep them, the reason in `weights_dropped`).
 - Every trial a log reported done (the line is printed after the commit) is done in the file.
 - No trial was trained to the end twice: at most one "done" line per trial over all the logs.
 - With --reference (an uninterrupted run of the same sweep): every trial done in both has
-  bitwise the same history and test metrics. With --complete: every trial of the reference is
+  bitwise the same history and test metrics, and keeps its weights exactly when the reference does. With --complete: every trial of the reference is
   done here too, and no other trial exists.
 Exits non-zero with a message on the first problem; prints a one-line summary otherwise.
 """
@@ -44,6 +45,10 @@ def check_done_trial(name, t):
     for metric in METRICS:
         if metric not in t["metrics"].attrs:
             fail(f"{name}: metrics/{metric} missing")
+    if "checkpoint" not in t:  # keep_weights did not keep it: it must say why
+        if not str(t.attrs.get("weights_dropped", "")):
+            fail(f"{name}: done, with neither a checkpoint nor a weights_dropped reason")
+        return
     latest = t["checkpoint/latest"]
     if int(latest.attrs["epochs_done"]) != n:
         fail(f"{name}: latest checkpoint after epoch {latest.attrs['epochs_done']}, trial ran {n}")
@@ -105,7 +110,11 @@ def main():
                     if not np.array_equal(done[name]["metrics/confusion_matrix"][()],
                                           ref[name]["metrics/confusion_matrix"][()]):
                         fail(f"{name}: confusion matrix differs from the uninterrupted run's")
-                    if args.weights:
+                    kept, kept_there = "checkpoint" in done[name], "checkpoint" in ref[name]
+                    if kept != kept_there:  # keep_weights is exact on resume
+                        fail(f"{name}: weights {'kept' if kept else 'dropped'}, the uninterrupted run "
+                             f"{'kept' if kept_there else 'dropped'} them")
+                    if args.weights and kept:
                         for group in ("model", "best_model"):
                             a = done[name]["checkpoint/latest/" + group]
                             b = ref[name]["checkpoint/latest/" + group]

@@ -10,6 +10,7 @@
 
 #include "aecnn/sched/placement.hpp"
 #include "aecnn/sched/trial_log.hpp"
+#include "aecnn/sched/weights_keeper.hpp"
 #include "aecnn/sweep/expand.hpp"
 
 namespace aecnn::sched {
@@ -49,6 +50,12 @@ struct SweepJob {
   /// name must have their recorded configs in `trials`.
   std::vector<store::ObservationRecord> observation_history;
   std::string results_file;  ///< its path, for messages
+  /// Which ended trials keep their weights, each experiment's ranked by its own metric (by name).
+  sweep::KeepWeights keep_weights;
+  std::map<std::string, RankBy> rank_weights_by;
+  /// Done trials whose weights the file holds (a resume), with the epoch of their final model:
+  /// the keeper starts from them and drops what the policy does not keep.
+  std::vector<std::pair<int, int>> weights_in_file;
 };
 
 /// How a run ended.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "aecnn/sched/progress.hpp"
+#include "aecnn/sched/weights_keeper.hpp"
 #include "aecnn/store/writer.hpp"
 #include "aecnn/sweep/expand.hpp"
 #include "aecnn/train/records.hpp"
@@ -43,13 +44,18 @@ class TrialLog {
   /// An epoch and its checkpoint, with the pruner's new `decision` on it (if any) in the same commit.
   void epoch(int trial, const train::EpochRecord& record, const train::Checkpoint& checkpoint,
              const store::PruningRecord* decision = nullptr);
-  /// A trial ran to its end; `rows` tell its pruner and its sampler (if any), in the same commit.
-  void done(int trial, const train::TrialResult& result, const store::SearchRows& rows = {});
+  /// A trial ran to its end; `rows` tell its pruner and its sampler (if any), in the same commit;
+  /// the weights `drops` names go right after.
+  void done(int trial, const train::TrialResult& result, const store::SearchRows& rows = {},
+            const std::vector<WeightsDrop>& drops = {});
   /// The trial's pruner stopped it after `epochs_run` epochs (the verdict is committed already);
   /// `result` is what its ranks sent, or null when a resumed sweep finds the verdict unacted on;
   /// `observation` is what its sampler learns from it, in the same commit.
   void pruned(int trial, int epochs_run, const train::TrialResult* result,
-              const store::ObservationRecord* observation = nullptr);
+              const store::ObservationRecord* observation = nullptr, const std::vector<WeightsDrop>& drops = {});
+  /// Weights of ended trials that the policy no longer keeps (a resumed sweep's changed policy,
+  /// or a drop a killed run did not commit): one commit, one line.
+  void weights_dropped(const std::vector<WeightsDrop>& drops);
   /// A failure; `next_attempt` > 0 says it will be tried again as that attempt of `max_attempts`.
   void failed(int trial, const std::string& message, int next_attempt, int max_attempts);
   /// The trial stopped before its end (`reason`: a signal, a lost rank); its last checkpoint
@@ -73,6 +79,7 @@ class TrialLog {
   void print_summary(bool stopped, const std::string& resume_command);
 
  private:
+  std::vector<store::DroppedWeights> by_id(const std::vector<WeightsDrop>& drops) const;
   /// Prints one event line (and keeps the live block below it).
   void event(const std::string& line);
   void clear_block();

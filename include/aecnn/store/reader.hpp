@@ -18,6 +18,8 @@ struct TrialRecord {
   int failures = 0;
   int suggested_after = -1;  ///< a searched trial: the finished trials its suggestion learnt from
   std::vector<std::string> varying;  ///< keys that tell this trial from its siblings
+  /// Why its weights are not in the file (keep_weights), or "" when they are or were never dropped.
+  std::string weights_dropped;
   sweep::ConfigMap config;
   std::vector<train::EpochRecord> history;
   /// Present once the trial is done.

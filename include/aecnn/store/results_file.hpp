@@ -61,6 +61,13 @@ struct SearchRows {
   const ObservationRecord* observation = nullptr;
 };
 
+/// A trial whose weights leave the file (keep_weights), and why: the reason stays with the trial
+/// (`weights_dropped`), for export to say.
+struct DroppedWeights {
+  std::string trial_id;
+  std::string reason;
+};
+
 /// An HDF5 problem; what() names the file and the object path.
 class H5Error : public Error {
  public:

@@ -32,6 +32,10 @@ struct TrialState {
   int failures = 0;    ///< times it failed (an exception, not a signal or a kill)
   sweep::ConfigMap config;  ///< as recorded when it started (model-based search filled some keys then)
   int suggested_after = -1;  ///< searched trials: the finished trials its suggestion learnt from
+  bool has_weights = false;  ///< the file holds a checkpoint of it
+  /// Done trials: the 1-based epoch whose weights its final model holds (the restored best, else
+  /// the last); 0 otherwise.
+  int final_epoch = 0;
 };
 
 class ResultsWriter {
@@ -70,14 +74,19 @@ class ResultsWriter {
   void append_epoch(const std::string& trial_id, const train::EpochRecord& record,
                     const train::Checkpoint* checkpoint = nullptr, const PruningRecord* decision = nullptr);
   /// Records final metrics and status `done`, with adaptive search's rows on it (`rows`) in the
-  /// same commit.
-  void finish_trial(const std::string& trial_id, const train::TrialResult& result, const SearchRows& rows = {});
+  /// same commit. Then, in a second commit, the trial's resume state goes, and the weights of
+  /// the trials in `drops` (this one's, or one it pushed out of the kept: keep_weights).
+  void finish_trial(const std::string& trial_id, const train::TrialResult& result, const SearchRows& rows = {},
+                    const std::vector<DroppedWeights>& drops = {});
   /// Records status `pruned`: the trial ended after `epochs_run` epochs by its pruner's verdict
   /// (already committed). `result`, when the trial's ranks sent one, adds where and how it ran;
   /// without it (a sweep resumed after a kill between the verdict and this) only the epochs.
-  /// Like a done trial it keeps its latest weights, not the resume state.
+  /// Like a done trial it keeps its latest weights, not the resume state, unless `drops` names it.
   void prune_trial(const std::string& trial_id, int epochs_run, const train::TrialResult* result,
-                   const ObservationRecord* observation = nullptr);
+                   const ObservationRecord* observation = nullptr, const std::vector<DroppedWeights>& drops = {});
+  /// Removes the checkpoints of ended trials, recording why with each; one commit. Nothing
+  /// happens for trials that hold none.
+  void drop_weights(const std::vector<DroppedWeights>& drops);
   /// Records status `interrupted` and why (`stop_reason`: a signal, a lost rank); its latest
   /// checkpoint continues it.
   void interrupt_trial(const std::string& trial_id, const std::string& reason);
