@@ -332,6 +332,23 @@ int lead(const boost::mpi::communicator& world, const Options& options, const sc
     return error.exit_code();
   }
   log.print_summary(outcome.stopped_early(), options.command_line);
+  // A finished run gives back the space it freed and did not reuse; a stopped one leaves that
+  // to the run that finishes, recording what it freed (a time limit's warning leaves no time
+  // for a copy).
+  if (!outcome.stopped_early()) {
+    try {
+      const std::string compacted = writer->close_and_compact();
+      if (!compacted.empty()) std::printf("aecnn-sweep: %s\n", compacted.c_str());
+    } catch (const Error& error) {
+      print_error(error);  // every result is committed already; the file is as before
+    }
+  } else {
+    try {
+      writer->close();
+    } catch (const Error& error) {
+      print_error(error);  // only the count of space to give back is lost
+    }
+  }
   const auto& utilisation = outcome.utilisation;
   if (utilisation.available_rank_seconds > 0)
     std::printf("worker utilisation: %.1f%% (%.0f busy rank-seconds of %.0f available)\n",

@@ -3,11 +3,18 @@
 #include <array>
 #include <chrono>
 #include <ctime>
+#include <cerrno>
+#include <cstdint>
 #include <filesystem>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "aecnn/build_info.hpp"
 #include "aecnn/data/fashion_mnist.hpp"
 #include "checkpoint_io.hpp"
+#include "compaction.hpp"
 #include "h5.hpp"
 #include "journaled_driver.hpp"
 #include "search_tables.hpp"
@@ -58,6 +65,10 @@ struct ResultsWriter::Impl {
   // Every change since the last commit reaches the file here, atomically (journaled_driver).
   void commit() const { journaled::commit(file.get(), path); }
 
+  std::uint64_t space_not_reused() const;
+  // Adds nothing: records `not_reused` as the file's dead space (committed), then closes it.
+  void close_recording(std::uint64_t not_reused);
+
   // Removes the checkpoints `drops` name, recording why; true when anything changed.
   bool drop(const std::vector<DroppedWeights>& drops) const {
     bool changed = false;
@@ -102,6 +113,9 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
       throw H5Error(path + ": holds results of another sweep ('" + h5::read_string_attr(root, "sweep_name", path) +
                     "', hash " + hash + ", this one is " + sweep.hash +
                     "); to keep both, pass another path with -o");
+    // A compaction's copy that a crash left before it replaced the file: the file is whole
+    // without it (opened for writing, so no other writer is compacting it now).
+    std::filesystem::remove(compaction::copy_path(path), ignored);
     return;
   }
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, access.get());
@@ -391,6 +405,66 @@ void ResultsWriter::fail_trial(const std::string& trial_id, const std::string& m
   h5::write_attr(trial.get(), "failures", failures + 1);
   h5::write_attr(trial.get(), "status", std::string(kStatusFailed));
   impl_->commit();
+}
+
+namespace {
+// Root attribute: bytes that earlier runs freed and closed without reusing (HDF5 forgets free
+// space at close), so that the run that finishes counts them towards compaction too.
+constexpr const char* kSpaceNotReused = "space_not_reused";
+}  // namespace
+
+std::uint64_t ResultsWriter::Impl::space_not_reused() const {
+  if (!h5::has_attr(file.get(), kSpaceNotReused)) return 0;
+  const auto bytes = h5::read_int_attr(file.get(), kSpaceNotReused, path);
+  return bytes > 0 ? static_cast<std::uint64_t>(bytes) : 0;
+}
+
+void ResultsWriter::Impl::close_recording(std::uint64_t not_reused) {
+  if (not_reused != space_not_reused()) {
+    h5::write_attr(file.get(), kSpaceNotReused, static_cast<std::int64_t>(not_reused));
+    commit();
+  }
+  file = h5::Id();
+}
+
+void ResultsWriter::close() {
+  impl_->close_recording(impl_->space_not_reused() + compaction::free_bytes(impl_->file.get(), impl_->path));
+}
+
+std::string ResultsWriter::close_and_compact() {
+  const std::string& path = impl_->path;
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  const auto dead = impl_->space_not_reused() + compaction::free_bytes(impl_->file.get(), path);
+  if (error || !compaction::worth_it(dead, size)) {
+    impl_->close_recording(dead);
+    return "";
+  }
+  // The copy holds no dead space. This change is not committed: the old file keeps its count
+  // until the rename replaces it.
+  h5::write_attr(impl_->file.get(), kSpaceNotReused, std::int64_t{0});
+  compaction::write_copy(impl_->file.get(), path);
+  // Closing releases the file's lock; this descriptor takes it over at once, so that no other
+  // writer can open the old file between the close and the rename (its commits would be lost).
+  const int guard = ::open(path.c_str(), O_RDONLY);
+  impl_->file = h5::Id();
+  if (guard < 0 || (::flock(guard, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)) {
+    if (guard >= 0) ::close(guard);
+    std::filesystem::remove(compaction::copy_path(path), error);
+    return path + ": not compacted: another process opened it as this run ended";
+  }
+  try {
+    compaction::replace_with_copy(path);
+  } catch (...) {
+    ::close(guard);
+    throw;
+  }
+  ::close(guard);
+  const auto after = std::filesystem::file_size(path, error);
+  char line[200];
+  std::snprintf(line, sizeof line, ": compacted from %.1f MB to %.1f MB (the space of dropped weights and ended trials' resume state)",
+                static_cast<double>(size) / 1e6, static_cast<double>(after) / 1e6);
+  return path + line;
 }
 
 }  // namespace aecnn::store

@@ -9,7 +9,9 @@
 #     every trial the crashed run reported done is whole (check_killed.py);
 #   - the sweep is run again and must end exactly as the uninterrupted run: statuses, histories,
 #     test metrics, confusion matrices and final weights, bitwise (one thread per rank).
-# MODE exit ends the process before the N-th call; torn cuts the N-th write to half its bytes
+# The points include the end of a run that compacts the file (a copy written beside it, then
+# renamed over it): a crash there must leave the old file or the new one, and the rerun removes a
+# leftover copy. MODE exit ends the process before the N-th call; torn cuts the N-th write to half its bytes
 # first (a power loss mid-write). STEP > 1 tries every STEP-th point from OFFSET (default: the day
 # number, so that successive days cover different points); AECNN_CRASH_OFFSET=K repeats a run.
 # usage: crash_points.sh BUILD_DIR SOURCE_DIR MPIEXEC SHIM MODE [STEP]
@@ -36,7 +38,7 @@ echo "crash_points: $mode: $points write points in the uninterrupted run; trying
 tried=0 crashed=0 passed=0 raw_ok=0 rolled_back=0 discarded=0 never_committed=0
 for ((n = offset; n <= points; n += step)); do
   r=$work/r.h5
-  rm -f "$r" "$r.journal" "$work"/*.log "$work/crash.report"
+  rm -f "$r" "$r.journal" "$r.compacting" "$work"/*.log "$work/crash.report"
   tried=$((tried + 1))
   AECNN_CRASH_FILE=$r AECNN_CRASH_AT=$n AECNN_CRASH_MODE=$mode AECNN_CRASH_REPORT=$work/crash.report \
     LD_PRELOAD=$shim "$mpiexec" -n 3 "${sweep[@]}" -o "$r" > "$work/crash.log" 2>&1 || true
@@ -88,6 +90,7 @@ for ((n = offset; n <= points; n += step)); do
   expect_line "$work/resume.log" "^sweep finished .*: 2 of 3 trials done, 1 failed" "point $n: the resumed sweep"
   check "$r" --logs "$work/crash.log" "$work/resume.log" --reference "$work/ref.h5" --complete --weights > /dev/null ||
     fail "point $n ($what): the resumed sweep differs from the uninterrupted run"
+  [ ! -e "$r.compacting" ] || fail "point $n ($what): the resumed sweep left a compaction's copy behind"
   passed=$((passed + 1))
   echo "crash_points: $mode point $n: $what: $state; resumed to the uninterrupted run's results"
 done

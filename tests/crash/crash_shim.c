@@ -3,7 +3,8 @@
 // rename) and ends the process at the N-th, as a kill or a power cut would. The product's code
 // is unchanged: the shim sits between it and the C library.
 //
-//   AECNN_CRASH_FILE=/abs/results.h5   the file watched (and FILE.journal)
+//   AECNN_CRASH_FILE=/abs/results.h5   the file watched (and FILE.journal, and FILE.compacting:
+//                                      the copy that replaces it at a run's end)
 //   AECNN_CRASH_AT=N                   1-based call to stop at; 0 counts only
 //   AECNN_CRASH_MODE=exit|torn         exit: _exit(86) before the call; torn: a write is cut to
 //                                      half its bytes first (a sector that never reached the disk)
@@ -21,7 +22,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static char watched[PATH_MAX], journal[PATH_MAX + 16];
+static char watched[PATH_MAX], journal[PATH_MAX + 16], copy[PATH_MAX + 16];
 static long crash_at, calls;
 static int torn, active;
 
@@ -30,6 +31,7 @@ __attribute__((constructor)) static void setup(void) {
   if (file == NULL || file[0] != '/') return;
   snprintf(watched, sizeof watched, "%s", file);
   snprintf(journal, sizeof journal, "%s.journal", file);
+  snprintf(copy, sizeof copy, "%s.compacting", file);
   const char* at = getenv("AECNN_CRASH_AT");
   crash_at = at ? atol(at) : 0;
   const char* mode = getenv("AECNN_CRASH_MODE");
@@ -55,7 +57,7 @@ __attribute__((destructor)) static void finish(void) {
 }
 
 static int is_watched(const char* path) {
-  return path != NULL && (strcmp(path, watched) == 0 || strcmp(path, journal) == 0);
+  return path != NULL && (strcmp(path, watched) == 0 || strcmp(path, journal) == 0 || strcmp(path, copy) == 0);
 }
 
 static int fd_is_watched(int fd) {

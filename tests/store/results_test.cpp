@@ -2,6 +2,7 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <iterator>
@@ -242,6 +243,106 @@ TEST(Results, TheLatestCheckpointIsReadBackWholeAndAlternatesBetweenTwoSlots) {
   EXPECT_TRUE(weights->optimizer.empty());
   EXPECT_EQ(weights->model[0].values, expected.model[0].values);
   EXPECT_THAT(error_of([&] { read_checkpoint(path, "nope"); }), HasSubstr("has no trial 'nope'"));
+}
+
+// A checkpoint whose weights take `megabytes` (float32), so that dropping it frees real space.
+train::Checkpoint big_checkpoint_after(int epochs, int megabytes) {
+  train::Checkpoint c = checkpoint_after(epochs);
+  const std::int64_t floats = static_cast<std::int64_t>(megabytes) * (1 << 20) / 4;
+  c.model[0] = {"conv1.weight", {floats}, std::vector<float>(static_cast<std::size_t>(floats), static_cast<float>(epochs))};
+  c.best_model[0] = c.model[0];
+  return c;
+}
+
+TEST(Results, DroppedWeightsLeaveWithTheirReasonAndAFinishedRunGivesTheirSpaceBack) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.file("r.h5");
+  std::string compacted;
+  std::uintmax_t size_before = 0;
+  {
+    ResultsWriter writer(path, f.info);
+    for (int t = 0; t < 3; ++t) {
+      writer.begin_trial(f.trials[t], {1});
+      for (int e = 1; e <= 2; ++e) {
+        const auto c = big_checkpoint_after(e, 2);
+        writer.append_epoch(f.trials[t].id, row(e), &c);
+      }
+    }
+    writer.finish_trial(f.trials[0].id, result_of(2));
+    // Trial 1's end pushes trial 2 out of the kept, trial 2's own end drops nothing more.
+    writer.finish_trial(f.trials[1].id, result_of(2), {}, {{f.trials[2].id, "pushed out"}, {f.trials[1].id, "not kept"}});
+    writer.finish_trial(f.trials[2].id, result_of(2), {}, {{f.trials[2].id, "again"}});
+    const auto states = writer.trial_states();
+    EXPECT_TRUE(states.at(f.trials[0].id).has_weights);
+    EXPECT_FALSE(states.at(f.trials[1].id).has_weights);
+    EXPECT_FALSE(states.at(f.trials[2].id).has_weights);
+    EXPECT_EQ(states.at(f.trials[0].id).final_epoch, 1);  // result_of: best epoch 1 restored
+    size_before = std::filesystem::file_size(path);
+    compacted = writer.close_and_compact();
+  }
+  EXPECT_THAT(compacted, HasSubstr(path + ": compacted from "));
+  EXPECT_LT(std::filesystem::file_size(path) * 3, size_before) << compacted;
+  EXPECT_FALSE(std::filesystem::exists(path + ".compacting"));
+  // The copy holds everything: statuses, histories, reasons, the kept weights bit for bit.
+  const auto contents = read_results(path);
+  ASSERT_EQ(contents.trials.size(), 3u);
+  for (const auto& t : contents.trials) {
+    EXPECT_EQ(t.status, kStatusDone);
+    EXPECT_EQ(t.history.size(), 2u);
+    ASSERT_TRUE(t.result.has_value());
+    EXPECT_EQ(t.result->confusion, result_of(2).confusion);
+  }
+  EXPECT_EQ(contents.sweep_hash, f.info.hash);
+  EXPECT_EQ(contents.trials[0].weights_dropped, "");
+  EXPECT_EQ(contents.trials[1].weights_dropped, "not kept");
+  EXPECT_EQ(contents.trials[2].weights_dropped, "pushed out");  // the first reason stays
+  const auto kept = read_checkpoint(path, f.trials[0].id);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->model[0].values, big_checkpoint_after(2, 2).model[0].values);
+  EXPECT_TRUE(kept->optimizer.empty());
+  EXPECT_FALSE(read_checkpoint(path, f.trials[1].id).has_value());
+
+  // A run that frees little leaves the file as it is; a copy a crash left behind is removed by
+  // the next writer, and the file resumes.
+  std::ofstream(path + ".compacting") << "a crashed compaction's copy";
+  const auto size = std::filesystem::file_size(path);
+  {
+    ResultsWriter writer(path, f.info);
+    EXPECT_FALSE(std::filesystem::exists(path + ".compacting"));
+    EXPECT_EQ(writer.trial_states().at(f.trials[0].id).status, kStatusDone);
+    EXPECT_EQ(writer.close_and_compact(), "");
+  }
+  EXPECT_EQ(std::filesystem::file_size(path), size);
+}
+
+TEST(Results, SpaceAStoppedRunFreedIsGivenBackByTheRunThatFinishes) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.file("r.h5");
+  {
+    ResultsWriter writer(path, f.info);
+    for (int t = 0; t < 3; ++t) {
+      writer.begin_trial(f.trials[t], {1});
+      const auto c = big_checkpoint_after(1, 2);
+      writer.append_epoch(f.trials[t].id, row(1), &c);
+      writer.finish_trial(f.trials[t].id, result_of(1), {}, {{f.trials[t].id, "not kept"}});
+    }  // each trial's checkpoint reuses the space of the one before; the last one's stays free
+    writer.close();  // stopped: HDF5 forgets the freed space here, the file counts it
+  }
+  const auto size_stopped = std::filesystem::file_size(path);
+  std::string compacted;
+  {
+    ResultsWriter writer(path, f.info);  // frees nothing itself
+    compacted = writer.close_and_compact();
+  }
+  EXPECT_THAT(compacted, HasSubstr(path + ": compacted from "));
+  EXPECT_LT(std::filesystem::file_size(path) * 3, size_stopped) << compacted;
+  EXPECT_EQ(read_results(path).trials.size(), 3u);
+  {
+    ResultsWriter writer(path, f.info);  // the copy counts no dead space
+    EXPECT_EQ(writer.close_and_compact(), "");
+  }
 }
 
 TEST(Results, AResumedTrialContinuesFromItsCheckpointWithItsHistoryCutThere) {

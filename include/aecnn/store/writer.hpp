@@ -93,6 +93,16 @@ class ResultsWriter {
   /// Records status `failed` with the message.
   void fail_trial(const std::string& trial_id, const std::string& message);
 
+  /// Ends a finished run's writing: when the file holds much space that this run or earlier
+  /// ones freed and did not reuse (dropped weights, done trials' resume state: at least 4 MiB
+  /// and a quarter of the file), replaces it with a compacted copy (compaction.hpp). Returns a
+  /// line saying what it gave back, or "". The last call: the writer holds no file after it.
+  std::string close_and_compact();
+
+  /// Ends a stopped run's writing (a signal, a time limit, a lost rank): records the space this
+  /// run freed, which HDF5 forgets at close, for the run that finishes to give back. The last call.
+  void close();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
