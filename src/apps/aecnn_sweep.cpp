@@ -92,6 +92,13 @@ void check_ranks_fit(const std::vector<sweep::TrialSpec>& trials, int workers, b
   }
 }
 
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 void print_error(const std::exception& error) {
   std::fprintf(stderr, "aecnn-sweep: error: %s\n", error.what());
 }
@@ -321,6 +328,8 @@ int lead(const boost::mpi::communicator& world, const Options& options, const sc
   const auto style = options.progress == "live"    ? sched::ProgressStyle::kLive
                      : options.progress == "plain" ? sched::ProgressStyle::kPlain
                                                    : sched::default_progress_style(stdout);
+  // Rank 0's CPU time from here on: what scheduling and writing cost, not loading the libraries.
+  const double cpu_at_start = process_cpu_seconds();
   sched::TrialLog log(*writer, plan->trials, states, job.to_run, stdout, style);
   sched::SweepOutcome outcome;
   try {
@@ -354,10 +363,9 @@ int lead(const boost::mpi::communicator& world, const Options& options, const sc
     std::printf("worker utilisation: %.1f%% (%.0f busy rank-seconds of %.0f available)\n",
                 100 * utilisation.fraction(), utilisation.busy_rank_seconds, utilisation.available_rank_seconds);
   // What scheduling cost: rank 0's own CPU time (it should sleep while the workers train).
+  const double cpu = process_cpu_seconds() - cpu_at_start;
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                     static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   if (world.size() > 1)
     std::printf("rank 0 (scheduler and writer) used %.1f s of CPU in %.1f s: %.1f%% of one core; peak resident "
                 "memory %.0f MiB\n",
