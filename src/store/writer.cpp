@@ -66,8 +66,8 @@ struct ResultsWriter::Impl {
   void commit() const { journaled::commit(file.get(), path); }
 
   std::uint64_t space_not_reused() const;
-  // Adds nothing: records `not_reused` as the file's dead space (committed), then closes it.
-  void close_recording(std::uint64_t not_reused);
+  // Records `not_reused` as the file's dead space, committed.
+  void record_space_not_reused(std::uint64_t not_reused);
 
   // Removes the checkpoints `drops` name, recording why; true when anything changed.
   bool drop(const std::vector<DroppedWeights>& drops) const {
@@ -419,16 +419,15 @@ std::uint64_t ResultsWriter::Impl::space_not_reused() const {
   return bytes > 0 ? static_cast<std::uint64_t>(bytes) : 0;
 }
 
-void ResultsWriter::Impl::close_recording(std::uint64_t not_reused) {
-  if (not_reused != space_not_reused()) {
-    h5::write_attr(file.get(), kSpaceNotReused, static_cast<std::int64_t>(not_reused));
-    commit();
-  }
-  file = h5::Id();
+void ResultsWriter::Impl::record_space_not_reused(std::uint64_t not_reused) {
+  if (not_reused == space_not_reused()) return;
+  h5::write_attr(file.get(), kSpaceNotReused, static_cast<std::int64_t>(not_reused));
+  commit();
 }
 
 void ResultsWriter::close() {
-  impl_->close_recording(impl_->space_not_reused() + compaction::free_bytes(impl_->file.get(), impl_->path));
+  impl_->record_space_not_reused(impl_->space_not_reused() + compaction::free_bytes(impl_->file.get(), impl_->path));
+  impl_->file = h5::Id();
 }
 
 std::string ResultsWriter::close_and_compact() {
@@ -436,8 +435,11 @@ std::string ResultsWriter::close_and_compact() {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
   const auto dead = impl_->space_not_reused() + compaction::free_bytes(impl_->file.get(), path);
+  // Recorded first, also when a copy follows: a crash during the copy leaves the old file
+  // knowing its dead space, and the next run that finishes compacts it.
+  impl_->record_space_not_reused(dead);
   if (error || !compaction::worth_it(dead, size)) {
-    impl_->close_recording(dead);
+    impl_->file = h5::Id();
     return "";
   }
   // The copy holds no dead space. This change is not committed: the old file keeps its count

@@ -91,6 +91,13 @@ for ((n = offset; n <= points; n += step)); do
   check "$r" --logs "$work/crash.log" "$work/resume.log" --reference "$work/ref.h5" --complete --weights > /dev/null ||
     fail "point $n ($what): the resumed sweep differs from the uninterrupted run"
   [ ! -e "$r.compacting" ] || fail "point $n ($what): the resumed sweep left a compaction's copy behind"
+  if [[ $what == *compacting* ]]; then
+    # The crashed run had recorded the dead space it was giving back; the run that finishes must
+    # finish the job (the uninterrupted run's file is compacted).
+    size=$(stat -c %s "$r") ref_size=$(stat -c %s "$work/ref.h5")
+    [ "$size" -le $((ref_size * 5 / 4)) ] ||
+      fail "point $n ($what): the resumed sweep left the file uncompacted ($size bytes; the uninterrupted run's: $ref_size)"
+  fi
   passed=$((passed + 1))
   echo "crash_points: $mode point $n: $what: $state; resumed to the uninterrupted run's results"
 done
