@@ -66,6 +66,8 @@ struct ResultsWriter::Impl {
   void commit() const { journaled::commit(file.get(), path); }
 
   std::uint64_t space_not_reused() const;
+  // What earlier runs left dead plus what this session freed and did not reuse.
+  std::uint64_t dead_space() const { return space_not_reused() + compaction::free_bytes(file.get(), path); }
   // Records `not_reused` as the file's dead space, committed.
   void record_space_not_reused(std::uint64_t not_reused);
 
@@ -426,7 +428,7 @@ void ResultsWriter::Impl::record_space_not_reused(std::uint64_t not_reused) {
 }
 
 void ResultsWriter::close() {
-  impl_->record_space_not_reused(impl_->space_not_reused() + compaction::free_bytes(impl_->file.get(), impl_->path));
+  impl_->record_space_not_reused(impl_->dead_space());
   impl_->file = h5::Id();
 }
 
@@ -434,7 +436,7 @@ std::string ResultsWriter::close_and_compact() {
   const std::string& path = impl_->path;
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
-  const auto dead = impl_->space_not_reused() + compaction::free_bytes(impl_->file.get(), path);
+  const auto dead = impl_->dead_space();
   // Recorded first, also when a copy follows: a crash during the copy leaves the old file
   // knowing its dead space, and the next run that finishes compacts it.
   impl_->record_space_not_reused(dead);
