@@ -508,6 +508,8 @@ int main(int argc, char** argv) {
   aecnn::sched::Placement placement = aecnn::sched::describe_placement(world);
   if (options.threads > 0) placement.shared_threads = placement.node_threads = options.threads;
   aecnn::train::set_compute_threads(placement.shared_threads);
+  const std::string binding_warning = aecnn::sched::oversubscribed_threads_warning(world, placement);
+  if (!binding_warning.empty()) std::fprintf(stderr, "%s\n", binding_warning.c_str());
   if (options.placement) return print_placement(world, placement, options);
 
   if (world.rank() == 0) {

@@ -37,9 +37,33 @@ Placement describe_placement(const boost::mpi::communicator& world) {
   const int node_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   cpu_set_t allowed;
   const int bound_cores = sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : node_cores;
+  placement.cpus_allowed = std::max(1, bound_cores);
   placement.node_threads = std::max(1, std::min(node_cores, bound_cores));
   placement.shared_threads = std::max(1, std::min(node_cores / std::max(1, trainers_on_node), bound_cores));
   return placement;
+}
+
+std::string oversubscribed_threads_warning(const boost::mpi::communicator& world, const Placement& placement) {
+  const bool trains = world.size() == 1 || world.rank() != 0;
+  const int mine[2] = {trains ? placement.shared_threads : 0, placement.cpus_allowed};
+  std::vector<int> all(2 * static_cast<std::size_t>(world.size()));
+  MPI_Gather(mine, 2, MPI_INT, all.data(), 2, MPI_INT, 0, static_cast<MPI_Comm>(world));
+  if (world.rank() != 0) return "";
+  std::string ranks;
+  int threads = 0, cpus = 0;
+  for (int r = 0; r < world.size(); ++r) {
+    const int t = all[2 * static_cast<std::size_t>(r)], c = all[2 * static_cast<std::size_t>(r) + 1];
+    if (t <= c) continue;
+    ranks += (ranks.empty() ? "" : ",") + std::to_string(r);
+    threads = std::max(threads, t);
+    cpus = cpus == 0 ? c : std::min(cpus, c);
+  }
+  if (ranks.empty()) return "";
+  return "aecnn-sweep: warning: rank(s) " + ranks + " train with " + std::to_string(threads) +
+         " compute thread(s) but may run on only " + std::to_string(cpus) +
+         " CPU(s): the threads share them and train slower than fewer would (the launcher bound the ranks; "
+         "mpirun binds each rank to one core when it starts 2 or fewer: add --bind-to none, or leave "
+         "--threads to its default)";
 }
 
 std::string placement_line(const Placement& placement, int rank, int size, const std::string& host,

@@ -5,7 +5,9 @@
 #   - every done trial has its provenance, read back with h5py and checked against what this
 #     machine says (HDF5 version, CPU count, command line);
 #   - aecnn-analyze says nothing of mixed provenance here, and warns once one seed's CPU model
-#     is changed in a copy of the file.
+#     is changed in a copy of the file;
+#   - --threads beyond the CPUs the launcher bound a rank to is warned of, once, naming the rank
+#     (mpiexec -n 2 --bind-to core --threads 2), and not warned of when the rank is not bound.
 # usage: sweep_exclusive.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -uo pipefail
 build=$1 src=$2 mpiexec=$3
@@ -76,4 +78,15 @@ PY
 grep -E "warning: alone, batch_size=32: its seeds ran on different hardware or software \(cpu_model '[^']+' vs '[^']+'\)" \
   "$work/mixed.log" | grep -q "Another CPU" || { cat "$work/mixed.log"; fail "no mixed-provenance warning for alone, batch_size=32"; }
 [ "$(grep -c "different hardware or software" "$work/mixed.log")" -eq 1 ] || { cat "$work/mixed.log"; fail "a warning for another setting"; }
-echo "PASS: exclusive trials ran alone; provenance complete; mixed provenance warned"
+# The binding: rank 1 bound to one core and told to run 2 threads.
+"$mpiexec" -n 2 --bind-to core:overload-allowed "$build/aecnn-sweep" --placement --threads 2 >"$work/bound.log" 2>&1 ||
+  { cat "$work/bound.log"; fail "--placement under --bind-to core"; }
+warning="aecnn-sweep: warning: rank(s) 1 train with 2 compute thread(s) but may run on only 1 CPU(s)"
+[ "$(grep -c -F "$warning" "$work/bound.log")" -eq 1 ] ||
+  { cat "$work/bound.log"; fail "expected the line '$warning...' once"; }
+if [ "$(nproc)" -ge 2 ]; then
+  "$mpiexec" -n 2 --bind-to none "$build/aecnn-sweep" --placement --threads 2 >"$work/unbound.log" 2>&1 ||
+    { cat "$work/unbound.log"; fail "--placement under --bind-to none"; }
+  if grep -F "warning" "$work/unbound.log"; then fail "a binding warning for ranks that are not bound"; fi
+fi
+echo "PASS: exclusive trials ran alone; provenance complete; mixed provenance warned; threads beyond a binding warned"

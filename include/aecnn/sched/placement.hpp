@@ -19,10 +19,19 @@ struct Placement {
   /// core it may run on. A launcher that binds the rank to fewer cores (mpirun's default for
   /// -np <= 2, Slurm's --cpus-per-task) caps both: threads beyond the bound cores only contend.
   int node_threads = 1;
+  /// The CPUs this rank may run on (its affinity mask): what a launcher's binding left it.
+  int cpus_allowed = 1;
 };
 
 /// Collective over `world`: every rank must call it, before the roles split.
 Placement describe_placement(const boost::mpi::communicator& world);
+
+/// Collective over `world`, after the threads are settled (`--threads` may have raised
+/// shared_threads past the binding): on rank 0, one warning line naming the training ranks that
+/// run more compute threads than the CPUs they may run on, or "" (always "" on other ranks).
+/// mpirun binds each rank to one core when it starts two or fewer, so `mpirun -np 2 ... --threads
+/// 2` trains its 2 threads on one core, at half the speed, unless told `--bind-to none`.
+std::string oversubscribed_threads_warning(const boost::mpi::communicator& world, const Placement& placement);
 
 /// One line saying where this rank runs and what it would use (`aecnn-sweep --placement`):
 /// "placement: rank 2 of 5 on HOST: node 1, local rank 0 of 2 (2 training), worker, 1 thread(s)
