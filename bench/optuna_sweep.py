@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The peer sweep: the same grid as bench/sweep_grid.toml (4 attention variants x 2 seeds, 2
+"""The peer sweep: the same grid as bench/sweep_grid.toml (4 attention variants x 2 seeds, 7
 epochs on the shipped subset) run by Optuna 3.1 (Debian's python3-optuna) with its documented
 multi-process setup: one study in a JournalFileStorage file, N processes each calling
 study.optimize() with a GridSampler, every trial training the PyTorch-Python AE-CNN of
@@ -10,8 +10,10 @@ then the final model evaluated on the training split and on the test split.
 
   optuna_sweep.py DATA_DIR --processes N --threads T --epochs E --train-images M --journal FILE
 
-Prints one JSON line: wall seconds, trials completed, duplicates (grid points run twice), best
-validation accuracy.
+Prints one JSON line: wall seconds, trials completed, duplicates (grid points run twice), and each
+grid point's final validation and test accuracy (its first completed run). The allocator setting
+(MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_) is the caller's: the spawned processes inherit
+the environment.
 """
 import argparse
 import json
@@ -100,7 +102,7 @@ def main():
     parser.add_argument("data_dir")
     parser.add_argument("--processes", type=int, required=True)
     parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=7)
     parser.add_argument("--train-images", type=int, default=6855)
     parser.add_argument("--journal", required=True)
     args = parser.parse_args()
@@ -124,9 +126,13 @@ def main():
     study = optuna.load_study(study_name="aecnn", storage=storage)
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     points = [(t.params["attention"], t.params["seed"]) for t in done]
+    first = {}
+    for t in sorted(done, key=lambda t: t.number):
+        first.setdefault((t.params["attention"], t.params["seed"]), t)
     print(json.dumps({"tool": "optuna", "processes": args.processes, "threads": args.threads, "wall_seconds": wall,
                       "trials_completed": len(done), "duplicates": len(points) - len(set(points)),
-                      "best_val_accuracy": max(t.value for t in done)}))
+                      "points": [{"attention": a, "seed": s, "val_accuracy": t.value,
+                                  "test_accuracy": t.user_attrs["test_accuracy"]} for (a, s), t in first.items()]}))
 
 
 if __name__ == "__main__":
