@@ -8,9 +8,9 @@
 # 1 GiB), which PyTorch-Python needs on these virtual machines (2x, bench/train_speed.sh) and
 # aecnn-sweep does in-process (`peer N T installed` would add a layout without it). Both tools
 # run the same trial: epochs with a validation pass each, then the final model on the training
-# and the test split. Wall time to finish the grid, trials
-# completed (duplicates counted), the final validation and test accuracy (mean over the grid, and
-# the seed spread: mean |seed 0 - seed 1| over the attention variants), then the goal lines.
+# and the test split. Wall time to finish the grid, trials completed (duplicates counted), the
+# final validation and test accuracy (mean over the grid, and the seed spread: mean |seed 0 -
+# seed 1| over the attention variants), then the goal lines.
 #   bench/sweep_speed.sh [BUILD_DIR]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
