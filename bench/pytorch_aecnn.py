@@ -9,8 +9,9 @@ same LibTorch 1.13 as aecnn-sweep. Same layers, same data (the shipped subset), 
 Default settings: NCHW tensors, a DataLoader over a TensorDataset (shuffle=True), evaluation under
 torch.no_grad() in batches of 64. --best: channels-last memory format (batches restrided so that
 PyTorch takes them as channels-last: channels_last_batch), batches gathered from one tensor with
-index_select (no DataLoader), evaluation under torch.inference_mode(), OpenBLAS limited to the
-same threads (set OPENBLAS_NUM_THREADS before Python starts; bench/train_speed.sh does). Prints images/s of the training steps (epochs after the first, which
+index_select (no DataLoader), evaluation under torch.inference_mode(), OpenBLAS limited to one
+thread (OPENBLAS_NUM_THREADS=1 before Python starts; bench/train_speed.sh does: its spinning
+pool beside PyTorch's OpenMP threads slowed the 2-thread step by a third). Prints images/s of the training steps (epochs after the first, which
 warms up) and of evaluation.
 """
 import argparse

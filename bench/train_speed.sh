@@ -3,7 +3,7 @@
 # (bench/pytorch_aecnn.py, Debian's python3-torch: the same LibTorch 1.13), side by side in one
 # run: the `both` AE-CNN, batch 64, 2,048 images of the shipped subset, 3 epochs (the first warms
 # up), the same number of threads. PyTorch twice: as installed (default settings, no environment)
-# and at its best (channels-last, index_select batches, inference_mode, OpenBLAS pinned, and
+# and at its best (channels-last, index_select batches, inference_mode, OpenBLAS at one thread, and
 # glibc's allocator kept from returning freed memory through MALLOC_ environment variables, as
 # our trainer does in-process). Each configuration runs REPS times, interleaved; the table holds
 # medians. Also the machine's fp32 peak per core, measured with a kernel that can reach it:
@@ -52,7 +52,7 @@ for rep in $(seq "$reps"); do
     run ours-cl "$threads" "$build/aecnn_bench_train_speed" "$data" "$threads" 2048 3 cl
     # PyTorch as a user runs it: OpenBLAS left to start its own threads.
     run py-default "$threads" /usr/bin/python3 "$src/bench/pytorch_aecnn.py" "$data" --threads "$threads" --images 2048 --json
-    run py-best "$threads" env OPENBLAS_NUM_THREADS="$threads" MALLOC_MMAP_THRESHOLD_=1073741824 \
+    run py-best "$threads" env OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=1073741824 \
       MALLOC_TRIM_THRESHOLD_=1073741824 /usr/bin/python3 "$src/bench/pytorch_aecnn.py" "$data" \
       --threads "$threads" --images 2048 --best --json
   done

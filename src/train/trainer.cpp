@@ -539,10 +539,14 @@ void set_cpu_layout(CpuLayout layout) { cpu_layout = layout; }
 void set_compute_threads(int threads) {
   threads = std::max(1, threads);
   torch::set_num_threads(threads);
+  // OpenBLAS gets one thread whatever `threads` is: its only work here is the dense layers'
+  // small matrices, and its own thread pool, which spins after each call, took a core from
+  // LibTorch's OpenMP threads: at 2 threads the whole step ran 1.6x faster with OpenBLAS at 1
+  // (bench/profile_trainer.cpp: relu, batch norm and sums had slowed down beside it).
   // OpenBLAS reads OPENBLAS_NUM_THREADS only when it loads, before main; its setter is reached
   // through the dynamic linker so that other BLAS builds (reference BLAS, MKL) still link.
   using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
 }
 
 int compute_threads() { return torch::get_num_threads(); }

@@ -93,8 +93,9 @@ void export_model(const sweep::TrialConfig& config, const std::vector<NamedArray
 enum class CpuLayout { kChannelsLast, kNchw };
 void set_cpu_layout(CpuLayout layout);
 
-/// Sets this process's compute threads: LibTorch's intra-op pool and OpenBLAS's own pool
-/// (torch::set_num_threads does not reach OpenBLAS, and unpinned BLAS threads cost 10-20%).
+/// Sets this process's compute threads: LibTorch's intra-op pool gets `threads`, OpenBLAS's own
+/// pool one (torch::set_num_threads does not reach OpenBLAS, whose spinning threads beside
+/// LibTorch's cost 10-20% when unpinned and still 1.6x at 2 threads when given as many).
 void set_compute_threads(int threads);
 
 /// The intra-op thread count in effect.
