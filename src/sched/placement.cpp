@@ -10,6 +10,12 @@
 #include <thread>
 
 namespace aecnn::sched {
+namespace {
+
+// Rank 0 only schedules and writes when there are workers; alone, it trains too.
+bool trains(int rank, int size) { return size == 1 || rank != 0; }
+
+}  // namespace
 
 Placement describe_placement(const boost::mpi::communicator& world) {
   Placement placement;
@@ -18,7 +24,7 @@ Placement describe_placement(const boost::mpi::communicator& world) {
   MPI_Comm_split_type(static_cast<MPI_Comm>(world), MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL, &node);
   MPI_Comm_rank(node, &placement.local_rank);
   MPI_Comm_size(node, &placement.local_size);
-  const int is_trainer = (world.size() == 1 || world.rank() != 0) ? 1 : 0;
+  const int is_trainer = trains(world.rank(), world.size()) ? 1 : 0;
   int trainers_on_node = 0, lowest_rank_on_node = 0;
   MPI_Allreduce(&is_trainer, &trainers_on_node, 1, MPI_INT, MPI_SUM, node);
   placement.trainers_on_node = trainers_on_node;
@@ -44,8 +50,7 @@ Placement describe_placement(const boost::mpi::communicator& world) {
 }
 
 std::string oversubscribed_threads_warning(const boost::mpi::communicator& world, const Placement& placement) {
-  const bool trains = world.size() == 1 || world.rank() != 0;
-  const int mine[2] = {trains ? placement.shared_threads : 0, placement.cpus_allowed};
+  const int mine[2] = {trains(world.rank(), world.size()) ? placement.shared_threads : 0, placement.cpus_allowed};
   std::vector<int> all(2 * static_cast<std::size_t>(world.size()));
   MPI_Gather(mine, 2, MPI_INT, all.data(), 2, MPI_INT, 0, static_cast<MPI_Comm>(world));
   if (world.rank() != 0) return "";
@@ -70,13 +75,13 @@ std::string placement_line(const Placement& placement, int rank, int size, const
                            const std::string& device) {
   const auto node = static_cast<std::size_t>(rank) < placement.node_of_rank.size()
                         ? placement.node_of_rank[static_cast<std::size_t>(rank)] : 0;
-  const bool trains = size == 1 || rank != 0;
+  const bool trainer = trains(rank, size);
   return "placement: rank " + std::to_string(rank) + " of " + std::to_string(size) + " on " + host + ": node " +
          std::to_string(node) + ", local rank " + std::to_string(placement.local_rank) + " of " +
          std::to_string(placement.local_size) + " (" + std::to_string(placement.trainers_on_node) + " training), " +
-         (trains ? (rank == 0 ? "trains alone" : "worker") : "scheduler and writer") + ", " +
+         (trainer ? (rank == 0 ? "trains alone" : "worker") : "scheduler and writer") + ", " +
          std::to_string(placement.shared_threads) + " thread(s) (" + std::to_string(placement.node_threads) +
-         " for an exclusive trial), device " + (trains ? device : "none");
+         " for an exclusive trial), device " + (trainer ? device : "none");
 }
 
 int trial_threads(const Placement& placement, bool exclusive, const std::vector<int>& group, int this_rank) {
