@@ -3,9 +3,11 @@
 
     analysis/load_results.py results.h5 [validation.png]
 
-`load(path)` gives two DataFrames: `trials`, one row per trial (id, experiment, status, every
-config key as `config.<key>`, and the test metrics of done trials), and `history`, one row per
-trial and epoch. Every group, dataset and attribute is described in docs/results-format.md.
+The file's tables (/trials, /config, /history, /metrics, /provenance) are groups of equal-length
+columns, so each is one line to a DataFrame (`table` below). `load(path)` gives two: `trials`,
+one row per trial that started (its /trials row, every config key as `config.<key>`, and the
+test metrics of done trials), and `history`, one row per trial and epoch. Every table and
+column is described in docs/results-format.md.
 The figure: validation accuracy per epoch of each experiment's settings (mean over seeds with a
 min-max band), the counterpart of aecnn-analyze's <experiment>-curves_accuracy figure.
 Uses Debian's python3-h5py, python3-pandas and python3-matplotlib.
@@ -20,7 +22,6 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt
 import pandas as pd
 
-HISTORY = ["epoch", "lr", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds", "train_seconds"]
 
 
 def writer_running(journal):
@@ -45,8 +46,14 @@ def holds_a_record(journal):
         return False
 
 
+def table(group):
+    """One table of the file as a DataFrame, a column per dataset (strings decoded). Per-class
+    metrics ([trials, classes]) are left out: read them with h5py, f["metrics/class_f1"][()]."""
+    return pd.DataFrame({name: column.asstr()[()] if h5py.check_string_dtype(column.dtype) else column[()]
+                         for name, column in group.items() if column.ndim == 1})
+
+
 def load(path):
-    trials, history = [], []
     # A writer killed in the middle of a commit leaves its undo journal beside the file, which
     # may be half written until an aecnn tool rolls it back (docs/results-format.md).
     journal = path + ".journal"
@@ -56,20 +63,19 @@ def load(path):
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != "aecnn-sweep results":
             raise SystemExit(f"{path}: not an aecnn-sweep results file")
-        for name, t in f["trials"].items():
-            row = {key: t.attrs[key] for key in ("id", "experiment", "status", "attempts", "varying")}
-            row.update({f"config.{key}": value for key, value in t["config"].attrs.items()})
-            if t.attrs["status"] == "done":
-                row.update(dict(t["metrics"].attrs))
-                row["params_total"] = t.attrs["params_total"]
-                row["peak_memory_bytes"] = t.attrs["peak_memory_bytes"]
-            trials.append(row)
-            columns = {column: t["history"][column][()] for column in HISTORY}
-            rows = min(len(values) for values in columns.values())  # whole rows only
-            frame = pd.DataFrame({column: values[:rows] for column, values in columns.items()})
-            frame.insert(0, "id", name)
-            history.append(frame)
-    return pd.DataFrame(trials), pd.concat(history, ignore_index=True) if history else pd.DataFrame()
+        if f.attrs["format_version"] != 2:
+            raise SystemExit(f"{path}: format {f.attrs['format_version']}; convert it with `aecnn-sweep upgrade {path}`")
+        trials = table(f["trials"]).join(table(f["config"]).add_prefix("config."))
+        history = table(f["history"])
+        metrics = table(f["metrics"])
+    # Rows of trials not started yet, and history rows a resumed attempt replaced, are not results.
+    trials = trials[trials["status"] != "pending"]
+    history = history[history["trial"] >= 0]
+    if not metrics.empty:  # a trial's latest row: an earlier attempt's is marked -1
+        metrics = metrics[metrics["trial"] >= 0].drop_duplicates("trial", keep="last")
+        trials = trials.merge(metrics, left_on="index", right_on="trial", how="left").drop(columns="trial")
+    history = history.merge(trials[["index", "id"]], left_on="trial", right_on="index").drop(columns=["trial", "index"])
+    return trials.reset_index(drop=True), history
 
 
 def setting_of(row):

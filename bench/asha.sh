@@ -13,6 +13,7 @@
 # ASHA_QUICK="--set train_images=512 --set eval_images=256" checks the script in a minute (not a result).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the results file read with h5py
 build=${1:-$src/build}
 shift || true
 seeds=("$@")
@@ -41,6 +42,7 @@ done
 /usr/bin/python3 - "${runs[@]}" <<'PY'
 import sys
 import h5py
+import results_h5
 
 args = sys.argv[1:]
 runs = [args[i:i + 4] for i in range(0, len(args), 4)]
@@ -49,11 +51,10 @@ runs = [args[i:i + 4] for i in range(0, len(args), 4)]
 def load(path):
     with h5py.File(path, "r") as f:
         trials = {}
-        for name in f["trials"]:
-            t = f["trials"][name]
-            history = t["history/val_accuracy"][()]
-            final = history[int(t.attrs["best_epoch"]) - 1] if t.attrs.get("restored_best", 0) else history[-1]
-            keys = {k: t["config"].attrs[k] for k in ("lr", "batch_size", "conv_dropout", "fc_dropout", "attention", "schedule")}
+        for name, t in results_h5.trials(f).items():
+            history = t.history["val_accuracy"]
+            final = history[int(t.attrs["best_epoch"]) - 1] if t.attrs["restored_best"] else history[-1]
+            keys = {k: t.config[k] for k in ("lr", "batch_size", "conv_dropout", "fc_dropout", "attention", "schedule")}
             trials[name] = {"status": t.attrs["status"], "epochs": len(history), "final": float(final), "keys": keys}
     return trials
 

@@ -11,12 +11,17 @@ an asynchronous run's order differs. Prints a Markdown table; with --csv writes 
 (trial, epoch, accuracy, val_accuracy, val_loss) for tests/data.
 """
 import argparse
+import os
+
 import h5py
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "analysis"))
+import results_h5  # noqa: E402
 
 
 def final_value(t):
-    h = t["history/val_accuracy"][()]
-    return float(h[int(t.attrs["best_epoch"]) - 1] if t.attrs.get("restored_best", 0) else h[-1])
+    h = t.history["val_accuracy"]
+    return float(h[int(t.attrs["best_epoch"]) - 1] if t.attrs["restored_best"] else h[-1])
 
 
 def replay(curves, metric, grace, rf, max_epochs):
@@ -51,10 +56,9 @@ def main():
     args = parser.parse_args()
     curves, finals = {}, {}
     with h5py.File(args.results, "r") as f:
-        for name in f["trials"]:
-            t = f["trials"][name]
+        for t in results_h5.trials(f).values():
             index = int(t.attrs["index"])
-            curves[index] = {c: [float(v) for v in t["history/" + c][()]] for c in ("accuracy", "val_accuracy", "val_loss")}
+            curves[index] = {c: [float(v) for v in t.history[c]] for c in ("accuracy", "val_accuracy", "val_loss")}
             finals[index] = final_value(t)
     max_epochs = max(len(c["val_accuracy"]) for c in curves.values())
     full = sum(len(c["val_accuracy"]) for c in curves.values())

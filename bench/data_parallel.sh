@@ -6,6 +6,7 @@
 # Timings, not tests: run it on an otherwise idle machine; the ratio is what carries over.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the results file read with h5py
 build=${1:-$src/build}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -29,13 +30,13 @@ trial one 1
 trial two 2
 
 /usr/bin/python3 - "$work" <<'PY'
-import sys, h5py, numpy as np
+import sys, h5py, numpy as np, results_h5
 work = sys.argv[1]
 def rate(name):
-    with h5py.File(f"{work}/{name}.h5") as f:
-        (t,) = f["trials"].values()
-        seconds = t["history/train_seconds"][1:]          # the first epoch warms up
-        return t.attrs["train_images"] / seconds.mean(), t["history/val_accuracy"][-1]
+    with h5py.File(f"{work}/{name}.h5", "r") as f:
+        (t,) = results_h5.trials(f).values()
+        seconds = t.history["train_seconds"][1:]          # the first epoch warms up
+        return t.attrs["train_images"] / seconds.mean(), t.history["val_accuracy"][-1]
 one, acc1 = rate("one")
 two, acc2 = rate("two")
 print("| ranks (1 thread each) | train images/s | speed-up | parallel efficiency |")

@@ -9,6 +9,7 @@
 # test accuracy. Needs python3-torch and python3-scipy. An accuracy benchmark, not a test.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the results file read with h5py
 build=${1:-$src/build}
 horizon=${2:-50}
 work=${3:-$(mktemp -d)}
@@ -32,14 +33,15 @@ wait "$sweep" || { cat "$work/aecnn.log"; exit 1; }
 import json, sys
 import h5py
 import numpy as np
+import results_h5
 from scipy import stats
 
 results, jsonl, horizon = sys.argv[1], sys.argv[2], sys.argv[3]
 ours = []
 with h5py.File(results, "r") as f:
-    for t in f["trials"].values():
-        ours.append((int(t["config"].attrs["seed"]), int(t.attrs["epochs_run"]), int(t.attrs["best_epoch"]),
-                     float(t["metrics"].attrs["test_accuracy"])))
+    for t in results_h5.trials(f).values():
+        ours.append((int(t.config["seed"]), int(t.attrs["epochs_run"]), int(t.attrs["best_epoch"]),
+                     float(t.metrics["test_accuracy"])))
 theirs = [(r["seed"], r["epochs_run"], r["best_epoch"], r["test_accuracy"]) for r in map(json.loads, open(jsonl))]
 print(f"| cosine horizon {horizon if horizon != '0' else 'the trial epochs (30)'} | seed | epochs run | best epoch | test accuracy |")
 print("|---|---|---|---|---|")

@@ -7,6 +7,7 @@
 #   bench/search_through_sweep.sh BUILD_DIR SEEDS EVALS
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the results file read with h5py
 build=$1 seeds=$2 evals=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -38,9 +39,9 @@ for function in branin hartmann6; do
       "$build/aecnn-sweep" "$toml" -o "$work/$function-$method-$seed.h5" --benchmark-trials "$function" \
         --progress plain > "$work/run.log" || { cat "$work/run.log" >&2; exit 1; }
       /usr/bin/python3 -c "
-import sys, h5py
+import sys, h5py, results_h5
 with h5py.File(sys.argv[1], 'r') as f:
-    values = [t['history/val_loss'][0] for t in f['trials'].values() if t.attrs['status'] == 'done']
+    values = [t.history['val_loss'][0] for t in results_h5.trials(f).values() if t.attrs['status'] == 'done']
 assert len(values) == int(sys.argv[2]), (len(values), sys.argv[2])
 print(f'{sys.argv[3]},sweep-{sys.argv[4]},{sys.argv[5]},{min(values):.9g}')
 " "$work/$function-$method-$seed.h5" "$evals" "$function" "$method" "$seed"

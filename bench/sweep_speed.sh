@@ -14,6 +14,7 @@
 #   bench/sweep_speed.sh [BUILD_DIR]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the results file read with h5py
 build=${1:-$src/build}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -30,14 +31,14 @@ ours() {  # ranks threads
     --progress plain > "$work/ours$1.log"
   end=$(now)
   /usr/bin/python3 - "$work/ours$1.h5" "$(echo "$end - $start" | bc)" "$1" "$2" "$work/ours$1.log" <<'PY'
-import h5py, json, re, sys
-f = h5py.File(sys.argv[1])
+import h5py, json, re, sys, results_h5
+f = h5py.File(sys.argv[1], "r")
 cpu = re.search(r"rank 0 \(scheduler and writer\) used ([0-9.]+) s of CPU in ([0-9.]+) s", open(sys.argv[5]).read())
-done = [t for t in f["trials"].values() if t.attrs["status"] == "done"]
+done = [t for t in results_h5.trials(f).values() if t.attrs["status"] == "done"]
 hashes = [t.attrs["hash"] for t in done]
-points = [{"attention": t["config"].attrs["attention"], "seed": int(t["config"].attrs["seed"]),
-           "val_accuracy": float(t["history/val_accuracy"][-1]),
-           "test_accuracy": float(t["metrics"].attrs["test_accuracy"])} for t in done]
+points = [{"attention": t.config["attention"], "seed": int(t.config["seed"]),
+           "val_accuracy": float(t.history["val_accuracy"][-1]),
+           "test_accuracy": float(t.metrics["test_accuracy"])} for t in done]
 print(json.dumps({"tool": "aecnn-sweep", "processes": int(sys.argv[3]) - 1, "threads": int(sys.argv[4]),
                   "wall_seconds": float(sys.argv[2]), "trials_completed": len(done),
                   "duplicates": len(hashes) - len(set(hashes)), "points": points,

@@ -8,6 +8,7 @@
 #   bench/weights_space.sh [BUILD_DIR]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the results file read with h5py
 build=${1:-$src/build}
 mpiexec=$(command -v mpiexec)
 work=$(mktemp -d)
@@ -55,8 +56,7 @@ def add(name, obj):
     global weights
     if isinstance(obj, h5py.Dataset): weights += obj.id.get_storage_size()
 with h5py.File(path, "r") as f:
-    for t in f["trials"].values():
-        if "checkpoint" in t: t["checkpoint"].visititems(add)
+    f["checkpoints"].visititems(add)
 size = os.path.getsize(path) / 1e6
 print(f"| {policy} | {runs} | {before or f'{size:.1f}'} | {size:.1f} | {weights / 1e6:.1f} | "
       f"{os.path.getsize(repacked) / 1e6:.1f} |")
@@ -75,7 +75,7 @@ for policy in all best:3 none; do
   /usr/bin/python3 -c "
 import h5py, sys
 f = h5py.File(sys.argv[1], 'r')
-done = sum(t.attrs['status'] == 'done' for t in f['trials'].values())
+done = sum(s == 'done' for s in f['trials/status'].asstr()[()])
 sys.exit(0 if done == 24 else 'only %d of 24 done' % done)" "$work/three.h5"
   row "$policy" "3 (stopped twice)" "$work/three.h5" "$work/run.log"
   rm -f "$work"/*.h5

@@ -3,6 +3,7 @@
 //   aecnn-sweep --dry-run sweeps/all.toml
 //   aecnn-sweep --status sweeps/all.toml -o results.h5
 //   aecnn-sweep export results.h5 final-0000 -o final-0000.pt
+//   aecnn-sweep upgrade results.h5
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 
 #include "aecnn/analysis/trial_table.hpp"
 #include "aecnn/build_info.hpp"
+#include "aecnn/store/upgrade.hpp"
 #include "aecnn/data/fashion_mnist.hpp"
 #include "aecnn/dist/make_communicator.hpp"
 #include "aecnn/sched/benchmark_trials.hpp"
@@ -296,8 +298,10 @@ int lead(const boost::mpi::communicator& world, const Options& options, const sc
     writer = std::make_unique<store::ResultsWriter>(
         options.results, store::SweepInfo{plan->spec.name, sweep_identity(*plan, options),
                                           plan->spec.file, plan->spec.text, plan->spec.data_dir,
-                                          overrides_text(options), options.command_line});
+                                          overrides_text(options), options.command_line,
+                                          plan->trials.size()});
     if (!writer->recovery_note().empty()) std::printf("aecnn-sweep: %s\n", writer->recovery_note().c_str());
+    writer->add_trials(plan->trials);
     states = writer->trial_states();
     job = make_job(*plan, states, options);
     job.node_of_rank = placement.node_of_rank;
@@ -473,10 +477,14 @@ int main(int argc, char** argv) {
                        "final (what the test metrics were computed with), best (lowest val_loss) or latest")
       ->check(CLI::IsMember({"final", "best", "latest"}))
       ->capture_default_str();
+  std::string upgrade_file;
+  CLI::App* upgrader = app.add_subcommand(
+      "upgrade", "converts a results file an earlier aecnn-sweep wrote to this one's format, in place");
+  upgrader->add_option("results", upgrade_file, "results file (HDF5)")->required();
   for (int i = 0; i < argc; ++i) options.command_line += (i ? " " : "") + std::string(argv[i]);
   try {
     app.parse(argc, argv);
-    if (!exporter->parsed() && !options.placement && options.sweep_file.empty()) throw CLI::RequiredError("sweep");
+    if (!exporter->parsed() && !upgrader->parsed() && !options.placement && options.sweep_file.empty()) throw CLI::RequiredError("sweep");
   } catch (const CLI::ParseError& error) {
     // Under mpirun every rank parses the same line; one message is enough.
     if (aecnn::sched::launcher_rank() == 0) return app.exit(error);
@@ -486,6 +494,16 @@ int main(int argc, char** argv) {
   if (exporter->parsed()) {
     try {
       return export_trial(export_options);
+    } catch (const std::exception& error) {
+      print_error(error);
+      return aecnn::kExitBadInput;
+    }
+  }
+
+  if (upgrader->parsed()) {
+    try {
+      std::printf("aecnn-sweep: %s\n", aecnn::store::upgrade_results(upgrade_file).c_str());
+      return aecnn::kExitOk;
     } catch (const std::exception& error) {
       print_error(error);
       return aecnn::kExitBadInput;

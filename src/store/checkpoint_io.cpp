@@ -5,7 +5,6 @@
 namespace aecnn::store::checkpoint_io {
 namespace {
 
-constexpr const char* kGroup = "checkpoint";
 constexpr const char* kSlots[] = {"slot_0", "slot_1"};
 
 void write_arrays(hid_t slot, const char* name, const std::vector<train::NamedArray>& arrays,
@@ -45,19 +44,19 @@ void write_order(hid_t slot, const char* name, const std::vector<train::NamedArr
 
 }  // namespace
 
-std::string next_slot(hid_t trial_group, const std::string& where) {
-  if (!h5::exists(trial_group, kGroup)) {
-    h5::create_group(trial_group, kGroup, where);
+std::string next_slot(hid_t parent, const std::string& group_name, const std::string& where) {
+  if (!h5::exists(parent, group_name)) {
+    h5::create_group(parent, group_name, where);
     return kSlots[0];
   }
-  h5::Id group = h5::open_group(trial_group, kGroup, where);
+  h5::Id group = h5::open_group(parent, group_name, where);
   if (!h5::has_attr(group.get(), "latest")) return kSlots[0];
-  return h5::read_string_attr(group.get(), "latest", where + "/" + kGroup) == kSlots[0] ? kSlots[1] : kSlots[0];
+  return h5::read_string_attr(group.get(), "latest", where + "/" + group_name) == kSlots[0] ? kSlots[1] : kSlots[0];
 }
 
-void write_slot(hid_t trial_group, const std::string& slot_name, const train::Checkpoint& cp, const std::string& where) {
-  h5::Id group = h5::open_group(trial_group, kGroup, where);
-  const std::string at = where + "/" + kGroup + "/" + slot_name;
+void write_slot(hid_t parent, const std::string& group_name, const std::string& slot_name, const train::Checkpoint& cp, const std::string& where) {
+  h5::Id group = h5::open_group(parent, group_name, where);
+  const std::string at = where + "/" + group_name + "/" + slot_name;
   h5::Id slot = h5::exists(group.get(), slot_name) ? h5::open_group(group.get(), slot_name, where)
                                                    : h5::create_group(group.get(), slot_name, where);
   const hid_t s = slot.get();
@@ -79,19 +78,19 @@ void write_slot(hid_t trial_group, const std::string& slot_name, const train::Ch
   h5::write_table(s, "history", rows, kHistoryColumns.size(), at);
 }
 
-void make_latest(hid_t trial_group, const std::string& slot, int epochs_done, const std::string& where) {
-  h5::Id group = h5::open_group(trial_group, kGroup, where);
+void make_latest(hid_t parent, const std::string& group_name, const std::string& slot, int epochs_done, const std::string& where) {
+  h5::Id group = h5::open_group(parent, group_name, where);
   h5::write_attr(group.get(), "latest", slot);
   h5::write_attr(group.get(), "epochs_done", static_cast<std::int64_t>(epochs_done));
-  h5::set_soft_link(group.get(), "latest", slot, where + "/" + kGroup);
+  h5::set_soft_link(group.get(), "latest", slot, where + "/" + group_name);
 }
 
-std::optional<train::Checkpoint> read_latest(hid_t trial_group, const std::string& where, bool with_optimizer) {
-  if (!h5::exists(trial_group, kGroup)) return std::nullopt;
-  h5::Id group = h5::open_group(trial_group, kGroup, where);
+std::optional<train::Checkpoint> read_latest(hid_t parent, const std::string& group_name, const std::string& where, bool with_optimizer) {
+  if (!h5::exists(parent, group_name)) return std::nullopt;
+  h5::Id group = h5::open_group(parent, group_name, where);
   if (!h5::has_attr(group.get(), "latest")) return std::nullopt;
-  const std::string slot_name = h5::read_string_attr(group.get(), "latest", where + "/" + kGroup);
-  const std::string at = where + "/" + kGroup + "/" + slot_name;
+  const std::string slot_name = h5::read_string_attr(group.get(), "latest", where + "/" + group_name);
+  const std::string at = where + "/" + group_name + "/" + slot_name;
   h5::Id slot = h5::open_group(group.get(), slot_name, where);
   const hid_t s = slot.get();
   train::Checkpoint cp;
@@ -111,9 +110,9 @@ std::optional<train::Checkpoint> read_latest(hid_t trial_group, const std::strin
   return cp;
 }
 
-bool drop_resume_state(hid_t trial_group) {
-  if (!h5::exists(trial_group, kGroup)) return false;
-  h5::Id group = h5::open_group(trial_group, kGroup, "");
+bool drop_resume_state(hid_t parent, const std::string& group_name) {
+  if (!h5::exists(parent, group_name)) return false;
+  h5::Id group = h5::open_group(parent, group_name, "");
   if (!h5::has_attr(group.get(), "latest")) return false;
   const std::string latest = h5::read_string_attr(group.get(), "latest", "");
   for (const char* slot : kSlots)
@@ -123,9 +122,9 @@ bool drop_resume_state(hid_t trial_group) {
   return true;
 }
 
-bool drop_checkpoints(hid_t trial_group) {
-  if (!h5::exists(trial_group, kGroup)) return false;
-  h5::remove_link(trial_group, kGroup);
+bool drop_checkpoints(hid_t parent, const std::string& group_name) {
+  if (!h5::exists(parent, group_name)) return false;
+  h5::remove_link(parent, group_name);
   return true;
 }
 

@@ -63,10 +63,13 @@ void write_copy(hid_t file, const std::string& path) {
   }
 }
 
-void replace_with_copy(const std::string& path) {
-  const std::string copy = copy_path(path);
+void replace_with_copy(const std::string& path) { replace_with(path, copy_path(path)); }
+
+void sync_file(const std::string& path) { sync_path(path, O_RDONLY); }
+
+void replace_with(const std::string& path, const std::string& copy) {
   if (std::rename(copy.c_str(), path.c_str()) != 0)
-    throw H5Error(path + ": cannot replace it with its compacted copy " + copy + ": " + std::strerror(errno));
+    throw H5Error(path + ": cannot replace it with its new copy " + copy + ": " + std::strerror(errno));
   const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
   sync_path(folder.string(), O_RDONLY | O_DIRECTORY);
 }

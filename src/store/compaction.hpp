@@ -28,5 +28,9 @@ void write_copy(hid_t file, const std::string& path);
 
 /// Renames the synced copy over `path` and syncs the folder: the one atomic step.
 void replace_with_copy(const std::string& path);
+/// The same for any synced file `replacement` (an upgrade's converted file).
+void replace_with(const std::string& path, const std::string& replacement);
+/// Flushes a closed file's data to the disk (before a rename makes it the file).
+void sync_file(const std::string& path);
 
 }  // namespace aecnn::store::compaction

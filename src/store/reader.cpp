@@ -3,13 +3,18 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <limits>
+#include <map>
 
 #include "aecnn/sweep/schema.hpp"
 #include "aecnn/store/writer.hpp"
 #include "checkpoint_io.hpp"
 #include "h5.hpp"
 #include "search_tables.hpp"
+#include "columns.hpp"
 #include "journaled_driver.hpp"
+#include "reader_v1.hpp"
+#include "trial_tables.hpp"
 
 namespace aecnn::store {
 namespace {
@@ -26,82 +31,196 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+// Every column of one table group, read whole, by name.
+struct Table {
+  std::map<std::string, std::vector<std::int64_t>> ints;
+  std::map<std::string, std::vector<double>> doubles;
+  std::map<std::string, std::vector<std::string>> strings;
+  std::size_t rows = 0;  ///< the shortest column's length: a file being written may have a longer one
+  bool present = false;
 
-TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& file) {
-  const std::string where = file + ":/trials/" + id;
-  h5::Id group = h5::open_group(trials, id, file);
-  const hid_t g = group.get();
-  TrialRecord trial;
-  trial.id = h5::read_string_attr(g, "id", where);
-  trial.experiment = h5::read_string_attr(g, "experiment", where);
-  trial.index = static_cast<int>(h5::read_int_attr(g, "index", where));
-  trial.hash = h5::read_string_attr(g, "hash", where);
-  trial.status = h5::read_string_attr(g, "status", where);
-  trial.error = h5::read_string_attr(g, "error", where);
-  trial.attempts = static_cast<int>(h5::read_int_attr(g, "attempts", where));
-  if (h5::has_attr(g, "failures")) trial.failures = static_cast<int>(h5::read_int_attr(g, "failures", where));
-  trial.varying = split_list(h5::read_string_attr(g, "varying", where));
-  if (h5::has_attr(g, "weights_dropped")) trial.weights_dropped = h5::read_string_attr(g, "weights_dropped", where);
-  if (h5::has_attr(g, "suggested_after"))
-    trial.suggested_after = static_cast<int>(h5::read_int_attr(g, "suggested_after", where));
-
-  trial.config = h5::read_config(g, where);
-  trial.history = checkpoint_io::read_history(g, where);
-
-  if (trial.status == kStatusDone) {
-    train::TrialResult result;
-    result.history = trial.history;
-    result.wall_seconds = h5::read_double_attr(g, "wall_seconds", where);
-    result.params_trainable = h5::read_int_attr(g, "params_trainable", where);
-    result.params_total = h5::read_int_attr(g, "params_total", where);
-    result.threads = static_cast<int>(h5::read_int_attr(g, "threads", where));
-    result.train_images = h5::read_int_attr(g, "train_images", where);
-    result.validation_images = h5::read_int_attr(g, "validation_images", where);
-    result.test_images = h5::read_int_attr(g, "test_images", where);
-    result.device = h5::read_string_attr(g, "device", where);
-    result.epochs_run = static_cast<int>(h5::read_int_attr(g, "epochs_run", where));
-    result.best_epoch = static_cast<int>(h5::read_int_attr(g, "best_epoch", where));
-    result.stopped_early = h5::read_int_attr(g, "stopped_early", where) != 0;
-    result.restored_best = h5::read_int_attr(g, "restored_best", where) != 0;
-    result.peak_memory_bytes = h5::read_int_attr(g, "peak_memory_bytes", where);
-    result.memory_baseline_bytes = h5::read_int_attr(g, "memory_baseline_bytes", where);
-    result.memory_measure = h5::read_string_attr(g, "memory_measure", where);
-
-    const std::string at = where + "/metrics";
-    h5::Id metrics = h5::open_group(g, "metrics", where);
-    const hid_t m = metrics.get();
-    result.test_loss = h5::read_double_attr(m, "test_loss", at);
-    result.test_accuracy = h5::read_double_attr(m, "test_accuracy", at);
-    result.test_precision = h5::read_double_attr(m, "test_precision_weighted", at);
-    result.test_recall = h5::read_double_attr(m, "test_recall_weighted", at);
-    result.test_f1 = h5::read_double_attr(m, "test_f1_weighted", at);
-    result.train_eval_loss = h5::read_double_attr(m, "train_eval_loss", at);
-    result.train_eval_accuracy = h5::read_double_attr(m, "train_eval_accuracy", at);
-    result.class_precision = h5::read_array(m, "class_precision", at);
-    result.class_recall = h5::read_array(m, "class_recall", at);
-    result.class_f1 = h5::read_array(m, "class_f1", at);
-    for (double v : h5::read_array(m, "class_support", at)) result.class_support.push_back(static_cast<std::int64_t>(v));
-    for (double v : h5::read_array(m, "confusion_matrix", at)) result.confusion.push_back(static_cast<std::int64_t>(v));
-    if (h5::exists(g, "provenance")) {  // files written before it was recorded have none
-      const std::string pat = where + "/provenance";
-      h5::Id provenance = h5::open_group(g, "provenance", where);
-      const hid_t p = provenance.get();
-      auto& r = result.provenance;
-      r.host = h5::read_string_attr(p, "host", pat);
-      r.cpu_model = h5::read_string_attr(p, "cpu_model", pat);
-      r.cpus_online = static_cast<int>(h5::read_int_attr(p, "cpus_online", pat));
-      r.cpus_allowed = static_cast<int>(h5::read_int_attr(p, "cpus_allowed", pat));
-      r.device = h5::read_string_attr(p, "device", pat);
-      r.libtorch = h5::read_string_attr(p, "libtorch", pat);
-      r.cpu_capability = h5::read_string_attr(p, "cpu_capability", pat);
-      r.blas = h5::read_string_attr(p, "blas", pat);
-      r.mpi = h5::read_string_attr(p, "mpi", pat);
-      r.compiler = h5::read_string_attr(p, "compiler", pat);
-      r.tool_version = h5::read_string_attr(p, "tool_version", pat);
-    }
-    trial.result = result;
+  Table(hid_t file, const std::string& name, const std::vector<std::string>& int_columns,
+        const std::vector<std::string>& double_columns, const std::vector<std::string>& string_columns,
+        const std::string& path) {
+    const std::string where = path + ":/" + name;
+    h5::Id group = h5::open_group(file, "/" + name, path);
+    if (int_columns.empty() || !h5::exists(group.get(), int_columns.front())) return;
+    present = true;
+    rows = std::numeric_limits<std::size_t>::max();
+    for (const auto& c : int_columns) rows = std::min(rows, (ints[c] = columns::read_ints(group.get(), c, where)).size());
+    for (const auto& c : double_columns)
+      rows = std::min(rows, (doubles[c] = columns::read_doubles(group.get(), c, where)).size());
+    for (const auto& c : string_columns)
+      rows = std::min(rows, (strings[c] = columns::read_strings(group.get(), c, where)).size());
   }
-  return trial;
+};
+
+std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
+  std::vector<std::string> int_columns, double_columns, string_columns;
+  for (const auto& c : trial_columns()) {
+    switch (static_cast<columns::Type>(c.type)) {
+      case columns::Type::kString:
+      case columns::Type::kStatus: string_columns.push_back(c.name); break;
+      case columns::Type::kFloat64: double_columns.push_back(c.name); break;
+      default: int_columns.push_back(c.name);
+    }
+  }
+  // `index` first: a table is present when its first column is.
+  std::iter_swap(int_columns.begin(), std::find(int_columns.begin(), int_columns.end(), "index"));
+  const Table t(file, "trials", int_columns, double_columns, string_columns, path);
+  const std::size_t n = t.rows;
+  const auto& index = t.ints.at("index");
+  const auto& id = t.strings.at("id");
+  const auto& status = t.strings.at("status");
+  const auto integer = [&](const char* c, std::size_t r) { return t.ints.at(c)[r]; };
+  const auto text = [&](const char* c, std::size_t r) -> const std::string& { return t.strings.at(c)[r]; };
+
+  std::vector<std::string> history_doubles(kHistoryColumns.begin() + 1, kHistoryColumns.end());
+  const Table history(file, "history", {"trial", "epoch"}, history_doubles, {}, path);
+  std::vector<std::vector<std::size_t>> history_of(n);
+  for (std::size_t r = 0; r < history.rows; ++r) {
+    const std::int64_t trial = history.ints.at("trial")[r];
+    if (trial >= 0 && static_cast<std::size_t>(trial) < n) history_of[trial].push_back(r);
+  }
+
+  std::vector<std::string> metric_doubles(metric_columns().begin(), metric_columns().end());
+  const Table metrics(file, "metrics", {"trial", "classes"}, metric_doubles, {}, path);
+  std::vector<std::int64_t> metrics_of(n, -1);
+  for (std::size_t r = 0; r < metrics.rows; ++r) {
+    const std::int64_t trial = metrics.ints.at("trial")[r];
+    if (trial >= 0 && static_cast<std::size_t>(trial) < n) metrics_of[trial] = static_cast<std::int64_t>(r);
+  }
+  // Per-class columns: [rows, classes] and [rows, classes, classes].
+  std::map<std::string, std::vector<double>> per_class;
+  std::size_t classes = 0;
+  if (metrics.present) {
+    h5::Id group = h5::open_group(file, "/metrics", path);
+    const std::string where = path + ":/metrics";
+    for (const char* c : {"class_precision", "class_recall", "class_f1", "class_support"}) {
+      std::size_t cell = 0;
+      per_class[c] = columns::read_doubles(group.get(), c, where, &cell);
+      if (classes == 0) classes = cell;
+      if (cell != classes || per_class[c].size() < metrics.rows * cell)
+        throw H5Error(where + "/" + c + ": not [rows, " + std::to_string(classes) + "]");
+    }
+    std::size_t cell = 0;
+    per_class["confusion_matrix"] = columns::read_doubles(group.get(), "confusion_matrix", where, &cell);
+    if (cell != classes * classes || per_class["confusion_matrix"].size() < metrics.rows * cell)
+      throw H5Error(where + "/confusion_matrix: not [rows, " + std::to_string(classes) + ", " + std::to_string(classes) + "]");
+  }
+  const auto slice = [&](const char* c, std::size_t row, std::size_t width) {
+    const auto& all = per_class.at(c);
+    return std::vector<double>(all.begin() + static_cast<std::ptrdiff_t>(row * width),
+                               all.begin() + static_cast<std::ptrdiff_t>((row + 1) * width));
+  };
+
+  std::vector<std::string> provenance_ints = {"cpus_online", "cpus_allowed", "threads"}, provenance_strings;
+  for (const char* c : provenance_columns())
+    if (std::find(provenance_ints.begin(), provenance_ints.end(), c) == provenance_ints.end())
+      provenance_strings.push_back(c);
+  const Table provenance(file, "provenance", provenance_ints, {}, provenance_strings, path);
+
+  const auto configs = read_configs(file, path, n);
+  std::vector<TrialRecord> trials;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (id[r].empty() || status[r] == kStatusPending) continue;
+    const std::string where = path + ":/trials row " + std::to_string(r) + " (" + id[r] + ")";
+    TrialRecord trial;
+    trial.id = id[r];
+    trial.experiment = text("experiment", r);
+    trial.index = static_cast<int>(index[r]);
+    trial.hash = text("hash", r);
+    trial.status = status[r];
+    trial.error = text("error", r);
+    trial.attempts = static_cast<int>(integer("attempts", r));
+    trial.failures = static_cast<int>(integer("failures", r));
+    trial.suggested_after = static_cast<int>(integer("suggested_after", r));
+    trial.varying = split_list(text("varying", r));
+    trial.weights_dropped = text("weights_dropped", r);
+    trial.config = configs[r];
+    for (std::size_t h : history_of[r]) {
+      std::array<double, kHistoryColumns.size()> cells{};
+      cells[0] = static_cast<double>(history.ints.at("epoch")[h]);
+      for (std::size_t c = 1; c < kHistoryColumns.size(); ++c) cells[c] = history.doubles.at(kHistoryColumns[c])[h];
+      trial.history.push_back(from_history_row(cells.data()));
+    }
+    if (trial.status == kStatusDone) {
+      const std::int64_t m = metrics_of[r];
+      if (m < 0) throw H5Error(where + ": done, but /metrics has no row for it");
+      const auto row = static_cast<std::size_t>(m);
+      train::TrialResult result;
+      result.history = trial.history;
+      result.wall_seconds = t.doubles.at("wall_seconds")[r];
+      result.params_trainable = integer("params_trainable", r);
+      result.params_total = integer("params_total", r);
+      result.threads = static_cast<int>(integer("threads", r));
+      result.train_images = integer("train_images", r);
+      result.validation_images = integer("validation_images", r);
+      result.test_images = integer("test_images", r);
+      result.device = text("device", r);
+      result.epochs_run = static_cast<int>(integer("epochs_run", r));
+      result.best_epoch = static_cast<int>(integer("best_epoch", r));
+      result.stopped_early = integer("stopped_early", r) != 0;
+      result.restored_best = integer("restored_best", r) != 0;
+      result.peak_memory_bytes = integer("peak_memory_bytes", r);
+      result.memory_baseline_bytes = integer("memory_baseline_bytes", r);
+      result.memory_measure = text("memory_measure", r);
+      const auto metric = [&](const char* c) { return metrics.doubles.at(c)[row]; };
+      result.test_loss = metric("test_loss");
+      result.test_accuracy = metric("test_accuracy");
+      result.test_precision = metric("test_precision_weighted");
+      result.test_recall = metric("test_recall_weighted");
+      result.test_f1 = metric("test_f1_weighted");
+      result.train_eval_loss = metric("train_eval_loss");
+      result.train_eval_accuracy = metric("train_eval_accuracy");
+      // A row holds `used` classes' values, the rest of its cells padding.
+      const std::int64_t used = metrics.ints.at("classes")[row];
+      if (used < 0 || static_cast<std::size_t>(used) > classes)
+        throw H5Error(path + ":/metrics/classes: row " + std::to_string(row) + " says " + std::to_string(used) +
+                      " classes, the columns hold " + std::to_string(classes));
+      const auto n = static_cast<std::size_t>(used);
+      const auto first = [&](const char* c) {
+        auto cells = slice(c, row, classes);
+        cells.resize(n);
+        return cells;
+      };
+      result.class_precision = first("class_precision");
+      result.class_recall = first("class_recall");
+      result.class_f1 = first("class_f1");
+      for (double v : first("class_support")) result.class_support.push_back(static_cast<std::int64_t>(v));
+      const auto confusion = slice("confusion_matrix", row, classes * classes);
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j) result.confusion.push_back(static_cast<std::int64_t>(confusion[i * classes + j]));
+      const std::int64_t p = integer("provenance", r);
+      if (p >= 0 && static_cast<std::size_t>(p) < provenance.rows) {
+        const auto field = [&](const char* c) { return provenance.strings.at(c)[p]; };
+        auto& out = result.provenance;
+        out.host = field("host");
+        out.cpu_model = field("cpu_model");
+        out.cpus_online = static_cast<int>(provenance.ints.at("cpus_online")[p]);
+        out.cpus_allowed = static_cast<int>(provenance.ints.at("cpus_allowed")[p]);
+        out.device = field("device");
+        out.libtorch = field("libtorch");
+        out.cpu_capability = field("cpu_capability");
+        out.blas = field("blas");
+        out.mpi = field("mpi");
+        out.compiler = field("compiler");
+        out.tool_version = field("tool_version");
+      }
+      trial.result = result;
+    }
+    trials.push_back(std::move(trial));
+  }
+  return trials;
+}
+
+// The row of `trial_id` in /trials, or -1.
+std::int64_t find_trial(hid_t file, const std::string& path, const std::string& trial_id) {
+  h5::Id group = h5::open_group(file, "/trials", path);
+  const auto ids = columns::read_strings(group.get(), "id", path + ":/trials");
+  for (std::size_t r = 0; r < ids.size(); ++r)
+    if (ids[r] == trial_id) return static_cast<std::int64_t>(r);
+  return -1;
 }
 
 }  // namespace
@@ -150,11 +269,12 @@ h5::Id open_results(const std::string& path, std::string* note = nullptr) {
 
 std::optional<train::Checkpoint> read_checkpoint(const std::string& path, const std::string& trial_id) {
   h5::Id file = open_results(path);
-  const std::string group_path = "/trials/" + trial_id;
-  if (!h5::exists(file.get(), "/trials") || !h5::exists(file.get(), group_path))
-    throw H5Error(path + ": has no trial '" + trial_id + "'");
-  h5::Id trial = h5::open_group(file.get(), group_path, path);
-  return checkpoint_io::read_latest(trial.get(), path + ":" + group_path, /*with_optimizer=*/false);
+  if (h5::read_int_attr(file.get(), "format_version", path) == 1)
+    return format_v1::read_checkpoint(file.get(), path, trial_id, /*with_optimizer=*/false);
+  if (find_trial(file.get(), path, trial_id) < 0) throw H5Error(path + ": has no trial '" + trial_id + "'");
+  if (!h5::exists(file.get(), "/checkpoints")) return std::nullopt;
+  h5::Id group = h5::open_group(file.get(), "/checkpoints", path);
+  return checkpoint_io::read_latest(group.get(), trial_id, path + ":/checkpoints", /*with_optimizer=*/false);
 }
 
 ResultsContents read_results(const std::string& path) {
@@ -170,8 +290,7 @@ ResultsContents read_results(const std::string& path) {
   // Files written before --set/--epochs-scale existed have no attribute: no overrides.
   if (h5::has_attr(root, "overrides")) contents.overrides = h5::read_string_attr(root, "overrides", path);
 
-  h5::Id trials = h5::open_group(root, "trials", path);
-  for (const auto& id : h5::member_names(trials.get())) contents.trials.push_back(read_trial(trials.get(), id, path));
+  contents.trials = contents.format_version == 1 ? format_v1::read_trials(root, path) : read_trials(root, path);
   std::sort(contents.trials.begin(), contents.trials.end(),
             [](const TrialRecord& a, const TrialRecord& b) { return a.index < b.index; });
   contents.pruning = search_tables::read_pruning(root, path);

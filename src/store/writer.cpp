@@ -6,33 +6,31 @@
 #include <cerrno>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
+#include <algorithm>
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "aecnn/build_info.hpp"
-#include "aecnn/data/fashion_mnist.hpp"
 #include "checkpoint_io.hpp"
+#include "columns.hpp"
 #include "compaction.hpp"
 #include "h5.hpp"
 #include "journaled_driver.hpp"
 #include "search_tables.hpp"
+#include "trial_tables.hpp"
 #include "undo_journal.hpp"
 
 namespace aecnn::store {
 namespace {
 
-// UTC, to the millisecond: trials of a fast sweep start and end within one second, and the
-// order of their times is what shows that an exclusive trial ran alone.
-std::string now_iso8601() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  char text[32], with_millis[40];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", std::gmtime(&seconds));
-  std::snprintf(with_millis, sizeof with_millis, "%s.%03dZ", text, static_cast<int>(millis));
-  return with_millis;
+// UNIX seconds, to the microsecond: trials of a fast sweep start and end within one second,
+// and the order of their times is what shows that an exclusive trial ran alone.
+double now_unix_seconds() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now).count()) / 1e6;
 }
 
 // The HDF5 library this writer runs with (the file's format depends on it, not on the workers').
@@ -48,22 +46,45 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
   return text;
 }
 
+constexpr const char* kCheckpoints = "/checkpoints";
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
 }  // namespace
 
 struct ResultsWriter::Impl {
   std::string path;
   h5::Id file;
+  std::unique_ptr<TrialTables> tables;
   std::string recovery_note;
   std::string command_line;
 
-  std::string trial_path(const std::string& id) const { return "/trials/" + id; }
   std::string where(const std::string& object) const { return path + ":" + object; }
+  h5::Id checkpoints() const { return h5::open_group(file.get(), kCheckpoints, path); }
+  std::string checkpoint_where() const { return where(kCheckpoints); }
 
-  h5::Id open_trial(const std::string& id) const {
-    return h5::open_group(file.get(), trial_path(id), path);
+  hsize_t row_of(const std::string& id) const {
+    const std::int64_t row = tables->find(id);
+    if (row < 0) throw H5Error(path + ": has no trial '" + id + "'");
+    return static_cast<hsize_t>(row);
   }
-  // Every change since the last commit reaches the file here, atomically (journaled_driver).
-  void commit() const { journaled::commit(file.get(), path); }
+  bool batching = false;      // inside begin_batch() .. end_batch()
+  bool batch_changed = false;  // a commit is owed at end_batch()
+  // Every change since the last commit reaches the file here, atomically (journaled_driver);
+  // in a batch, at its end.
+  void commit() {
+    if (batching) {
+      batch_changed = true;
+      return;
+    }
+    journaled::commit(file.get(), path);
+  }
+  void end_batch() {
+    batching = false;
+    if (batch_changed) {
+      batch_changed = false;
+      commit();
+    }
+  }
 
   std::uint64_t space_not_reused() const;
   // What earlier runs left dead plus what this session freed and did not reuse.
@@ -72,15 +93,20 @@ struct ResultsWriter::Impl {
   void record_space_not_reused(std::uint64_t not_reused);
 
   // Removes the checkpoints `drops` name, recording why; true when anything changed.
-  bool drop(const std::vector<DroppedWeights>& drops) const {
+  bool drop(const std::vector<DroppedWeights>& drops) {
     bool changed = false;
+    h5::Id group = checkpoints();
     for (const auto& d : drops) {
-      h5::Id trial = open_trial(d.trial_id);
-      if (!checkpoint_io::drop_checkpoints(trial.get())) continue;
-      h5::write_attr(trial.get(), "weights_dropped", d.reason);
+      if (!checkpoint_io::drop_checkpoints(group.get(), d.trial_id)) continue;
+      tables->set(row_of(d.trial_id), "weights_dropped", d.reason);
       changed = true;
     }
     return changed;
+  }
+  // A done or pruned trial keeps its latest weights, not what only resuming it needed.
+  bool drop_resume_state(const std::string& id) const {
+    h5::Id group = checkpoints();
+    return checkpoint_io::drop_resume_state(group.get(), id);
   }
 };
 
@@ -107,6 +133,9 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
     if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format", path) != kFormatName)
       throw H5Error(path + ": exists but is not an aecnn-sweep results file; choose another path (-o)");
     const auto version = h5::read_int_attr(root, "format_version", path);
+    if (version < kFormatVersion)
+      throw H5Error(path + ": format version " + std::to_string(version) + " (an earlier aecnn-sweep); convert it with `aecnn-sweep upgrade " +
+                    path + "` to continue it, or choose another path (-o)");
     if (version != kFormatVersion)
       throw H5Error(path + ": format version " + std::to_string(version) + ", this aecnn-sweep writes " +
                     std::to_string(kFormatVersion) + "; choose another path (-o)");
@@ -115,6 +144,7 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
       throw H5Error(path + ": holds results of another sweep ('" + h5::read_string_attr(root, "sweep_name", path) +
                     "', hash " + hash + ", this one is " + sweep.hash +
                     "); to keep both, pass another path with -o");
+    impl_->tables = std::make_unique<TrialTables>(root, path);
     // A compaction's copy that a crash left before it replaced the file: the file is whole
     // without it (opened for writing, so no other writer is compacting it now).
     std::filesystem::remove(compaction::copy_path(path), ignored);
@@ -134,7 +164,9 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
   h5::write_attr(root, "sweep_toml", sweep.text);
   h5::write_attr(root, "data_dir", sweep.data_dir);
   h5::write_attr(root, "overrides", sweep.overrides);
-  h5::create_group(root, "trials", path);
+  TrialTables::create(root, path, sweep.trials);
+  h5::create_group(root, kCheckpoints, path);
+  impl_->tables = std::make_unique<TrialTables>(root, path);
   impl_->commit();
 }
 
@@ -159,121 +191,107 @@ std::string recover_results(const std::string& path) {
   return "";
 }
 
+void ResultsWriter::add_trials(const std::vector<sweep::TrialSpec>& trials) {
+  const std::size_t before = impl_->tables->size();
+  impl_->tables->add_rows(trials);
+  if (impl_->tables->size() != before) impl_->commit();
+}
+
 std::map<std::string, TrialState> ResultsWriter::trial_states() const {
+  const hid_t file = impl_->file.get();
+  const std::string& path = impl_->path;
+  const std::string where = impl_->where("/trials");
+  h5::Id trials = h5::open_group(file, "/trials", path);
+  const auto ids = columns::read_strings(trials.get(), "id", where);
+  const auto status = columns::read_strings(trials.get(), "status", where);
+  const auto attempts = columns::read_ints(trials.get(), "attempts", where);
+  const auto failures = columns::read_ints(trials.get(), "failures", where);
+  const auto suggested_after = columns::read_ints(trials.get(), "suggested_after", where);
+  const auto epochs_run = columns::read_ints(trials.get(), "epochs_run", where);
+  const auto best_epoch = columns::read_ints(trials.get(), "best_epoch", where);
+  const auto restored_best = columns::read_ints(trials.get(), "restored_best", where);
+  const bool searched = std::any_of(suggested_after.begin(), suggested_after.end(), [](auto v) { return v >= 0; });
+  const auto configs = searched ? read_configs(file, path, ids.size()) : std::vector<sweep::ConfigMap>();
+  h5::Id checkpoints = impl_->checkpoints();
+  const auto with_weights = h5::member_names(checkpoints.get());
   std::map<std::string, TrialState> states;
-  h5::Id trials = h5::open_group(impl_->file.get(), "/trials", impl_->path);
-  for (const auto& id : h5::member_names(trials.get())) {
-    h5::Id trial = impl_->open_trial(id);
-    const std::string where = impl_->where(impl_->trial_path(id));
+  for (std::size_t r = 0; r < ids.size(); ++r) {
+    if (ids[r].empty() || status[r] == kStatusPending) continue;
     TrialState state;
-    if (h5::has_attr(trial.get(), "status")) state.status = h5::read_string_attr(trial.get(), "status", where);
-    if (h5::has_attr(trial.get(), "attempts"))
-      state.attempts = static_cast<int>(h5::read_int_attr(trial.get(), "attempts", where));
-    if (h5::has_attr(trial.get(), "failures"))
-      state.failures = static_cast<int>(h5::read_int_attr(trial.get(), "failures", where));
-    if (h5::has_attr(trial.get(), "suggested_after")) {  // its config was chosen at its start: needed to resume
-      state.suggested_after = static_cast<int>(h5::read_int_attr(trial.get(), "suggested_after", where));
-      state.config = h5::read_config(trial.get(), where);
+    state.status = status[r];
+    state.attempts = static_cast<int>(attempts[r]);
+    state.failures = static_cast<int>(failures[r]);
+    if (suggested_after[r] >= 0) {  // its config was chosen at its start: needed to resume
+      state.suggested_after = static_cast<int>(suggested_after[r]);
+      state.config = configs[r];
     }
-    state.has_weights = h5::exists(trial.get(), "checkpoint");
-    if (state.status == kStatusDone && h5::has_attr(trial.get(), "epochs_run")) {
-      const bool restored = h5::has_attr(trial.get(), "restored_best") &&
-                            h5::read_int_attr(trial.get(), "restored_best", where) != 0;
-      state.final_epoch = static_cast<int>(
-          h5::read_int_attr(trial.get(), restored ? "best_epoch" : "epochs_run", where));
-    }
-    states[id] = state;
+    state.has_weights = std::binary_search(with_weights.begin(), with_weights.end(), ids[r]);
+    if (state.status == kStatusDone)
+      state.final_epoch = static_cast<int>(restored_best[r] != 0 ? best_epoch[r] : epochs_run[r]);
+    states[ids[r]] = state;
   }
   return states;
 }
 
 std::vector<train::EpochRecord> ResultsWriter::history(const std::string& trial_id) const {
-  const std::string group_path = impl_->trial_path(trial_id);
-  if (!h5::exists(impl_->file.get(), group_path)) return {};
-  h5::Id trial = impl_->open_trial(trial_id);
-  return checkpoint_io::read_history(trial.get(), impl_->where(group_path));
+  const std::int64_t row = impl_->tables->find(trial_id);
+  if (row < 0) return {};
+  return impl_->tables->history(static_cast<hsize_t>(row));
 }
 
 std::optional<train::Checkpoint> ResultsWriter::checkpoint(const std::string& trial_id) const {
-  const std::string group_path = impl_->trial_path(trial_id);
-  if (!h5::exists(impl_->file.get(), group_path)) return std::nullopt;
-  h5::Id trial = impl_->open_trial(trial_id);
-  return checkpoint_io::read_latest(trial.get(), impl_->where(group_path), /*with_optimizer=*/true);
+  h5::Id group = impl_->checkpoints();
+  return checkpoint_io::read_latest(group.get(), trial_id, impl_->checkpoint_where(), /*with_optimizer=*/true);
 }
 
 void ResultsWriter::begin_trial(const sweep::TrialSpec& trial, const std::vector<int>& ranks,
                                 const train::Checkpoint* resume) {
-  const hid_t file = impl_->file.get();
-  const std::string group_path = impl_->trial_path(trial.id);
-  const std::string where = impl_->where(group_path);
-  std::int64_t attempts = 0, failures = 0;
-  const bool continuing = resume != nullptr && !resume->empty() && h5::exists(file, group_path);
-  if (h5::exists(file, group_path)) {
-    h5::Id old = impl_->open_trial(trial.id);
-    if (h5::has_attr(old.get(), "attempts")) attempts = h5::read_int_attr(old.get(), "attempts", where);
-    if (h5::has_attr(old.get(), "failures")) failures = h5::read_int_attr(old.get(), "failures", where);
+  TrialTables& t = *impl_->tables;
+  const hsize_t row = t.row(trial);
+  const std::int64_t attempts = t.get_int(row, "attempts");
+  const bool continuing = resume != nullptr && !resume->empty() && attempts > 0;
+  // Rows of an earlier attempt go: a continued trial's history is its checkpoint's (the rows
+  // may run past it: a kill after an epoch's row but before its checkpoint switched).
+  t.drop_history(row);
+  t.drop_metrics(row);
+  if (!continuing) {
+    h5::Id group = impl_->checkpoints();
+    checkpoint_io::drop_checkpoints(group.get(), trial.id);
   }
-  if (continuing) {
-    // Continue from the checkpoint: its history replaces the rows, which may run past it (a
-    // kill after an epoch's row but before its checkpoint switched).
-    h5::Id group = impl_->open_trial(trial.id);
-    h5::remove_link(group.get(), "history");
-    h5::remove_link(group.get(), "metrics");
-  } else {
-    // From scratch: the trial's group afresh.
-    if (h5::exists(file, group_path)) H5Ldelete(file, group_path.c_str(), H5P_DEFAULT);
-    h5::Id group = h5::create_group(file, group_path, impl_->path);
-    h5::Id config = h5::create_group(group.get(), "config", impl_->path);
-    for (const auto& [key, value] : trial.config) h5::write_attr(config.get(), key, value);
+  // A searched trial's configuration is chosen as it starts; every other one's is in its row.
+  if (trial.suggested_after >= 0) {
+    t.write_config(row, trial.config);
+    t.set(row, "suggested_after", static_cast<std::int64_t>(trial.suggested_after));
   }
-  h5::Id group = impl_->open_trial(trial.id);
-  const hid_t g = group.get();
-  h5::write_attr(g, "id", trial.id);
-  h5::write_attr(g, "experiment", trial.experiment);
-  h5::write_attr(g, "index", static_cast<std::int64_t>(trial.index));
-  h5::write_attr(g, "hash", trial.hash);
-  h5::write_attr(g, "status", std::string(kStatusRunning));
-  h5::write_attr(g, "error", std::string());
-  h5::write_attr(g, "stop_reason", std::string());  // this attempt's, if it is stopped
-  h5::write_attr(g, "attempts", attempts + 1);
-  h5::write_attr(g, "failures", failures);
-  h5::write_attr(g, "resumed_from_epoch", static_cast<std::int64_t>(continuing ? resume->epochs_done : 0));
+  if (attempts > 0) {  // the last attempt's ending, rewritten only when there was one
+    t.set(row, "error", std::string());
+    t.set(row, "stop_reason", std::string());
+    t.set(row, "finished", kNaN);
+  }
   std::vector<std::string> rank_names;
   for (int r : ranks) rank_names.push_back(std::to_string(r));
-  h5::write_attr(g, "ranks", join(rank_names, ","));
-  h5::write_attr(g, "varying", join(trial.varying, ","));
-  if (trial.suggested_after >= 0) h5::write_attr(g, "suggested_after", static_cast<std::int64_t>(trial.suggested_after));
-  h5::write_attr(g, "started", now_iso8601());
-
-  h5::Id history = h5::create_group(g, "history", impl_->path);
-  for (const char* column : kHistoryColumns)
-    h5::create_column(history.get(), column, std::string(column) == "epoch", where + "/history");
-  if (continuing)
-    for (const auto& record : resume->history) {
-      const auto row = history_row(record);
-      for (std::size_t i = 0; i < kHistoryColumns.size(); ++i)
-        h5::append_to_column(history.get(), kHistoryColumns[i], row[i], where + "/history");
-    }
+  t.set(row, "ranks", join(rank_names, ","));
+  t.set(row, "attempts", attempts + 1);
+  t.set(row, "resumed_from_epoch", static_cast<std::int64_t>(continuing ? resume->epochs_done : 0));
+  t.set(row, "started", now_unix_seconds());
+  t.set(row, "status", std::string(kStatusRunning));
+  if (continuing) t.append_history(row, resume->history);
   impl_->commit();
 }
 
 void ResultsWriter::append_epoch(const std::string& trial_id, const train::EpochRecord& r,
                                  const train::Checkpoint* checkpoint, const PruningRecord* decision) {
-  const std::string group_path = impl_->trial_path(trial_id);
-  const std::string where = impl_->where(group_path);
-  h5::Id trial = impl_->open_trial(trial_id);
+  const hsize_t row = impl_->row_of(trial_id);
   std::string slot;
   if (checkpoint != nullptr && !checkpoint->empty()) {
     // The new checkpoint goes into the slot not in use; the switch to it is part of the same
     // commit, so a reader sees the old checkpoint or the new one, never half of one.
-    slot = checkpoint_io::next_slot(trial.get(), where);
-    checkpoint_io::write_slot(trial.get(), slot, *checkpoint, where);
+    h5::Id group = impl_->checkpoints();
+    slot = checkpoint_io::next_slot(group.get(), trial_id, impl_->checkpoint_where());
+    checkpoint_io::write_slot(group.get(), trial_id, slot, *checkpoint, impl_->checkpoint_where());
+    checkpoint_io::make_latest(group.get(), trial_id, slot, checkpoint->epochs_done, impl_->checkpoint_where());
   }
-  h5::Id history = h5::open_group(trial.get(), "history", where);
-  const auto row = history_row(r);
-  for (std::size_t i = 0; i < kHistoryColumns.size(); ++i)
-    h5::append_to_column(history.get(), kHistoryColumns[i], row[i], where + "/history");
-  if (!slot.empty()) checkpoint_io::make_latest(trial.get(), slot, checkpoint->epochs_done, where);
+  impl_->tables->append_history(row, {r});
   if (decision != nullptr) search_tables::append(impl_->file.get(), *decision, impl_->path);
   impl_->commit();
 }
@@ -281,44 +299,22 @@ void ResultsWriter::append_epoch(const std::string& trial_id, const train::Epoch
 namespace {
 
 // How and how long the trial ran: what a done and a pruned trial both record.
-void write_run_facts(hid_t g, const train::TrialResult& result) {
-  h5::write_attr(g, "wall_seconds", result.wall_seconds);
-  h5::write_attr(g, "params_trainable", result.params_trainable);
-  h5::write_attr(g, "params_total", result.params_total);
-  h5::write_attr(g, "threads", static_cast<std::int64_t>(result.threads));
-  h5::write_attr(g, "train_images", result.train_images);
-  h5::write_attr(g, "validation_images", result.validation_images);
-  h5::write_attr(g, "test_images", result.test_images);
-  h5::write_attr(g, "device", result.device);
-  h5::write_attr(g, "epochs_run", static_cast<std::int64_t>(result.epochs_run));
-  h5::write_attr(g, "best_epoch", static_cast<std::int64_t>(result.best_epoch));
-  h5::write_attr(g, "stopped_early", static_cast<std::int64_t>(result.stopped_early));
-  h5::write_attr(g, "restored_best", static_cast<std::int64_t>(result.restored_best));
-  h5::write_attr(g, "peak_memory_bytes", result.peak_memory_bytes);
-  h5::write_attr(g, "memory_baseline_bytes", result.memory_baseline_bytes);
-  h5::write_attr(g, "memory_measure", result.memory_measure);
-}
-
-// Where and with what it ran: the leading rank's process, and this writer's HDF5 and command.
-void write_provenance(hid_t g, const train::TrialResult& result, const std::string& command_line,
-                      const std::string& file) {
-  h5::Id provenance = h5::create_group(g, "provenance", file);
-  const hid_t p = provenance.get();
-  const auto& r = result.provenance;
-  h5::write_attr(p, "host", r.host);
-  h5::write_attr(p, "cpu_model", r.cpu_model);
-  h5::write_attr(p, "cpus_online", static_cast<std::int64_t>(r.cpus_online));
-  h5::write_attr(p, "cpus_allowed", static_cast<std::int64_t>(r.cpus_allowed));
-  h5::write_attr(p, "threads", static_cast<std::int64_t>(result.threads));
-  h5::write_attr(p, "device", r.device);
-  h5::write_attr(p, "libtorch", r.libtorch);
-  h5::write_attr(p, "cpu_capability", r.cpu_capability);
-  h5::write_attr(p, "blas", r.blas);
-  h5::write_attr(p, "mpi", r.mpi);
-  h5::write_attr(p, "hdf5", hdf5_version());
-  h5::write_attr(p, "compiler", r.compiler);
-  h5::write_attr(p, "tool_version", r.tool_version);
-  h5::write_attr(p, "command_line", command_line);
+void write_run_facts(TrialTables& t, hsize_t row, const train::TrialResult& result) {
+  t.set(row, "wall_seconds", result.wall_seconds);
+  t.set(row, "params_trainable", result.params_trainable);
+  t.set(row, "params_total", result.params_total);
+  t.set(row, "threads", static_cast<std::int64_t>(result.threads));
+  t.set(row, "train_images", result.train_images);
+  t.set(row, "validation_images", result.validation_images);
+  t.set(row, "test_images", result.test_images);
+  t.set(row, "device", result.device);
+  t.set(row, "epochs_run", static_cast<std::int64_t>(result.epochs_run));
+  t.set(row, "best_epoch", static_cast<std::int64_t>(result.best_epoch));
+  t.set(row, "stopped_early", static_cast<std::int64_t>(result.stopped_early));
+  t.set(row, "restored_best", static_cast<std::int64_t>(result.restored_best));
+  t.set(row, "peak_memory_bytes", result.peak_memory_bytes);
+  t.set(row, "memory_baseline_bytes", result.memory_baseline_bytes);
+  t.set(row, "memory_measure", result.memory_measure);
 }
 
 }  // namespace
@@ -333,56 +329,38 @@ std::vector<ObservationRecord> ResultsWriter::observation_records() const {
 
 void ResultsWriter::finish_trial(const std::string& trial_id, const train::TrialResult& result,
                                  const SearchRows& rows, const std::vector<DroppedWeights>& drops) {
-  h5::Id trial = impl_->open_trial(trial_id);
-  const hid_t g = trial.get();
-  h5::write_attr(g, "finished", now_iso8601());
-  write_run_facts(g, result);
-
-  const std::string metrics_path = impl_->where(impl_->trial_path(trial_id) + "/metrics");
-  h5::Id metrics = h5::create_group(g, "metrics", impl_->path);
-  const hid_t m = metrics.get();
-  h5::write_attr(m, "test_loss", result.test_loss);
-  h5::write_attr(m, "test_accuracy", result.test_accuracy);
-  h5::write_attr(m, "test_precision_weighted", result.test_precision);
-  h5::write_attr(m, "test_recall_weighted", result.test_recall);
-  h5::write_attr(m, "test_f1_weighted", result.test_f1);
-  h5::write_attr(m, "train_eval_loss", result.train_eval_loss);
-  h5::write_attr(m, "train_eval_accuracy", result.train_eval_accuracy);
-  h5::write_array(m, "class_precision", result.class_precision, metrics_path);
-  h5::write_array(m, "class_recall", result.class_recall, metrics_path);
-  h5::write_array(m, "class_f1", result.class_f1, metrics_path);
-  h5::write_array(m, "class_support", result.class_support, 0, metrics_path);
-  const std::size_t classes = result.class_support.size();
-  h5::write_array(m, "confusion_matrix", result.confusion, classes, metrics_path);
-  h5::write_strings(m, "class_names", std::vector<std::string>(data::kClassNames.begin(), data::kClassNames.end()),
-                    metrics_path);
-  write_provenance(g, result, impl_->command_line, impl_->path);
+  TrialTables& t = *impl_->tables;
+  const hsize_t row = impl_->row_of(trial_id);
+  t.set(row, "finished", now_unix_seconds());
+  write_run_facts(t, row, result);
+  t.append_metrics(row, result);
+  t.set(row, "provenance", t.provenance_row(result.provenance, result.threads, hdf5_version(), impl_->command_line));
   if (rows.completion != nullptr) search_tables::append(impl_->file.get(), *rows.completion, impl_->path);
   if (rows.observation != nullptr) search_tables::append(impl_->file.get(), *rows.observation, impl_->path);
   // The status goes last: a reader that sees `done` sees everything the trial wrote.
-  h5::write_attr(g, "status", std::string(kStatusDone));
+  t.set(row, "status", std::string(kStatusDone));
   impl_->commit();
   // Only once `done` is safe on disk may the resume state go (a kill in between must still find
   // it); weights the policy does not keep go with it. A kill in between leaves them: the next
   // run's keeper, seeded with what the file holds, drops them then.
-  const bool dropped_resume_state = checkpoint_io::drop_resume_state(g);
+  const bool dropped_resume_state = impl_->drop_resume_state(trial_id);
   if (impl_->drop(drops) || dropped_resume_state) impl_->commit();
 }
 
 void ResultsWriter::prune_trial(const std::string& trial_id, int epochs_run, const train::TrialResult* result,
                                 const ObservationRecord* observation, const std::vector<DroppedWeights>& drops) {
-  h5::Id trial = impl_->open_trial(trial_id);
-  const hid_t g = trial.get();
-  h5::write_attr(g, "finished", now_iso8601());
+  TrialTables& t = *impl_->tables;
+  const hsize_t row = impl_->row_of(trial_id);
+  t.set(row, "finished", now_unix_seconds());
   if (result != nullptr) {
-    write_run_facts(g, *result);
-    write_provenance(g, *result, impl_->command_line, impl_->path);
+    write_run_facts(t, row, *result);
+    t.set(row, "provenance", t.provenance_row(result->provenance, result->threads, hdf5_version(), impl_->command_line));
   }
-  h5::write_attr(g, "epochs_run", static_cast<std::int64_t>(epochs_run));
+  t.set(row, "epochs_run", static_cast<std::int64_t>(epochs_run));
   if (observation != nullptr) search_tables::append(impl_->file.get(), *observation, impl_->path);
-  h5::write_attr(g, "status", std::string(kStatusPruned));
+  t.set(row, "status", std::string(kStatusPruned));
   impl_->commit();
-  const bool dropped_resume_state = checkpoint_io::drop_resume_state(g);
+  const bool dropped_resume_state = impl_->drop_resume_state(trial_id);
   if (impl_->drop(drops) || dropped_resume_state) impl_->commit();
 }
 
@@ -391,21 +369,19 @@ void ResultsWriter::drop_weights(const std::vector<DroppedWeights>& drops) {
 }
 
 void ResultsWriter::interrupt_trial(const std::string& trial_id, const std::string& reason) {
-  h5::Id trial = impl_->open_trial(trial_id);
-  h5::write_attr(trial.get(), "stop_reason", reason);
-  h5::write_attr(trial.get(), "status", std::string(kStatusInterrupted));
+  const hsize_t row = impl_->row_of(trial_id);
+  impl_->tables->set(row, "stop_reason", reason);
+  impl_->tables->set(row, "status", std::string(kStatusInterrupted));
   impl_->commit();
 }
 
 void ResultsWriter::fail_trial(const std::string& trial_id, const std::string& message) {
-  h5::Id trial = impl_->open_trial(trial_id);
-  h5::write_attr(trial.get(), "finished", now_iso8601());
-  h5::write_attr(trial.get(), "error", message);
-  const std::string where = impl_->where(impl_->trial_path(trial_id));
-  const std::int64_t failures =
-      h5::has_attr(trial.get(), "failures") ? h5::read_int_attr(trial.get(), "failures", where) : 0;
-  h5::write_attr(trial.get(), "failures", failures + 1);
-  h5::write_attr(trial.get(), "status", std::string(kStatusFailed));
+  TrialTables& t = *impl_->tables;
+  const hsize_t row = impl_->row_of(trial_id);
+  t.set(row, "finished", now_unix_seconds());
+  t.set(row, "error", message);
+  t.set(row, "failures", t.get_int(row, "failures") + 1);
+  t.set(row, "status", std::string(kStatusFailed));
   impl_->commit();
 }
 
@@ -427,8 +403,14 @@ void ResultsWriter::Impl::record_space_not_reused(std::uint64_t not_reused) {
   commit();
 }
 
+void ResultsWriter::begin_batch() { impl_->batching = true; }
+
+void ResultsWriter::end_batch() { impl_->end_batch(); }
+
 void ResultsWriter::close() {
+  impl_->end_batch();
   impl_->record_space_not_reused(impl_->dead_space());
+  impl_->tables.reset();
   impl_->file = h5::Id();
 }
 
@@ -436,10 +418,12 @@ std::string ResultsWriter::close_and_compact() {
   const std::string& path = impl_->path;
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
+  impl_->end_batch();
   const auto dead = impl_->dead_space();
   // Recorded first, also when a copy follows: a crash during the copy leaves the old file
   // knowing its dead space, and the next run that finishes compacts it.
   impl_->record_space_not_reused(dead);
+  impl_->tables.reset();
   if (error || !compaction::worth_it(dead, size)) {
     impl_->file = h5::Id();
     return "";

@@ -19,8 +19,13 @@ import re
 import sys
 from collections import Counter
 
+import os
+
 import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis"))
+import results_h5  # noqa: E402
 
 COLUMNS = ("epoch", "lr", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds", "train_seconds")
 SAME = ("epoch", "lr", "loss", "accuracy", "val_loss", "val_accuracy")  # not the timings
@@ -31,26 +36,26 @@ def fail(message):
     sys.exit(f"check_killed: {message}")
 
 
-def done_trials(f):
-    return {name: f["trials"][name] for name in f["trials"] if f["trials"][name].attrs["status"] == "done"}
+def done_trials(trials):
+    return {name: t for name, t in trials.items() if t.attrs["status"] == "done"}
 
 
 def check_done_trial(name, t):
     n = int(t.attrs["epochs_run"])
     for column in COLUMNS:
-        values = t["history/" + column][()]
+        values = t.history[column]
         if values.shape != (n,) or not np.all(np.isfinite(values)):
             fail(f"{name}: history/{column} has {values.shape[0]} rows, epochs_run is {n}")
-    if not np.array_equal(t["history/epoch"][()], np.arange(1, n + 1)):
-        fail(f"{name}: history epochs {t['history/epoch'][()]}")
+    if not np.array_equal(t.history["epoch"], np.arange(1, n + 1)):
+        fail(f"{name}: history epochs {t.history['epoch']}")
     for metric in METRICS:
-        if metric not in t["metrics"].attrs:
+        if t.metrics is None or metric not in t.metrics:
             fail(f"{name}: metrics/{metric} missing")
-    if "checkpoint" not in t:  # keep_weights did not keep it: it must say why
+    if t.checkpoint is None:  # keep_weights did not keep it: it must say why
         if not str(t.attrs.get("weights_dropped", "")):
             fail(f"{name}: done, with neither a checkpoint nor a weights_dropped reason")
         return
-    latest = t["checkpoint/latest"]
+    latest = t.checkpoint["latest"]
     if int(latest.attrs["epochs_done"]) != n:
         fail(f"{name}: latest checkpoint after epoch {latest.attrs['epochs_done']}, trial ran {n}")
     for group in ("model", "best_model"):
@@ -80,38 +85,40 @@ def main():
         fail(f"trained to the end more than once: {twice}")
 
     with h5py.File(args.file, "r") as f:
-        done = done_trials(f)
+        trials = results_h5.trials(f)
+        done = done_trials(trials)
         for name, t in done.items():
             check_done_trial(name, t)
         missing = sorted(set(reported) - set(done))
         if missing:
             fail(f"reported done but not done in the file: {missing}")
-        statuses = Counter(f["trials"][name].attrs["status"] for name in f["trials"])
+        statuses = Counter(t.attrs["status"] for t in trials.values())
         if args.reference:
             with h5py.File(args.reference, "r") as r:
-                ref = done_trials(r)
-                if args.complete and (set(ref) != set(done) or set(f["trials"]) != set(r["trials"])):
+                ref_trials = results_h5.trials(r)
+                ref = done_trials(ref_trials)
+                if args.complete and (set(ref) != set(done) or set(trials) != set(ref_trials)):
                     fail(f"done here {sorted(done)}, in the reference {sorted(ref)}; trials here "
-                         f"{sorted(f['trials'])}, in the reference {sorted(r['trials'])}")
+                         f"{sorted(trials)}, in the reference {sorted(ref_trials)}")
                 if args.complete:
-                    for name in r["trials"]:
-                        here, there = f["trials"][name].attrs, r["trials"][name].attrs
+                    for name in ref_trials:
+                        here, there = trials[name].attrs, ref_trials[name].attrs
                         if here["status"] != there["status"] or here["failures"] != there["failures"]:
                             fail(f"{name}: {here['status']} after {here['failures']} failure(s), the "
                                  f"uninterrupted run's: {there['status']} after {there['failures']}")
                 for name in set(done) & set(ref):
                     for column in SAME:
-                        a, b = done[name]["history/" + column][()], ref[name]["history/" + column][()]
+                        a, b = done[name].history[column], ref[name].history[column]
                         if not np.array_equal(a, b):
                             fail(f"{name}: history/{column} {a} differs from the uninterrupted run's {b}")
                     for metric in METRICS:
-                        a, b = done[name]["metrics"].attrs[metric], ref[name]["metrics"].attrs[metric]
+                        a, b = done[name].metrics[metric], ref[name].metrics[metric]
                         if a != b:
                             fail(f"{name}: {metric} {a!r} differs from the uninterrupted run's {b!r}")
-                    if not np.array_equal(done[name]["metrics/confusion_matrix"][()],
-                                          ref[name]["metrics/confusion_matrix"][()]):
+                    if not np.array_equal(done[name].metrics["confusion_matrix"],
+                                          ref[name].metrics["confusion_matrix"]):
                         fail(f"{name}: confusion matrix differs from the uninterrupted run's")
-                    kept, kept_there = "checkpoint" in done[name], "checkpoint" in ref[name]
+                    kept, kept_there = done[name].checkpoint is not None, ref[name].checkpoint is not None
                     # keep_weights is exact on resume. A file still running may yet keep a trial that
                     # the whole sweep drops (a better one ends later), never the other way round: a
                     # trial outside the best N of the trials ended so far is outside the best N of all.
@@ -120,8 +127,8 @@ def main():
                              f"{'kept' if kept_there else 'dropped'} them")
                     if args.weights and kept:
                         for group in ("model", "best_model"):
-                            a = done[name]["checkpoint/latest/" + group]
-                            b = ref[name]["checkpoint/latest/" + group]
+                            a = done[name].checkpoint["latest/" + group]
+                            b = ref[name].checkpoint["latest/" + group]
                             if set(a) != set(b) or not all(np.array_equal(a[k][()], b[k][()]) for k in a):
                                 fail(f"{name}: final {group} weights differ from the uninterrupted run's")
         print(f"check_killed: {args.file}: {dict(statuses)}, {len(reported)} reported done, all intact")

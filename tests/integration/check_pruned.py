@@ -23,11 +23,15 @@ Prints a one-line summary; exits non-zero with a message on the first problem.
 import argparse
 import json
 import math
+import os
 import sys
 import tomllib
 
 import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis"))
+import results_h5  # noqa: E402
 
 COLUMNS = ("trial", "epoch", "stop", "rung", "compared", "value", "cutoff")
 
@@ -141,15 +145,14 @@ def main():
             observations = [{c: (float(s[c][i]) if c == "value" else int(s[c][i])) for c in ("trial", "epochs", "complete", "value")}
                             for i in range(len(s["trial"]))]
         trials = {}
-        for name in f["trials"]:
-            t = f["trials"][name]
+        for name, t in results_h5.trials(f).items():
             trials[int(t.attrs["index"])] = {
                 "id": name, "status": t.attrs["status"], "experiment": t.attrs["experiment"],
-                "epochs": int(t["config"].attrs["epochs"]), "history": len(t["history/epoch"]),
-                "has_metrics": "metrics" in t, "started": t.attrs["started"], "attempts": int(t.attrs["attempts"]),
-                "stopped_early": int(t.attrs.get("stopped_early", 0)),
-                "suggested_after": int(t.attrs.get("suggested_after", -1)),
-                "values": {k: (v.item() if hasattr(v, "item") else v) for k, v in t["config"].attrs.items()},
+                "epochs": int(t.config["epochs"]), "history": len(t.history["epoch"]),
+                "has_metrics": t.metrics is not None, "started": float(t.attrs["started"]),
+                "attempts": int(t.attrs["attempts"]), "stopped_early": int(t.attrs["stopped_early"]),
+                "suggested_after": int(t.attrs["suggested_after"]),
+                "values": {k: (v.item() if hasattr(v, "item") else v) for k, v in t.config.items()},
             }
         pruner_settings = pruners_of(f.attrs["sweep_toml"])
 

@@ -14,6 +14,9 @@ import sys
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis"))
+import results_h5  # noqa: E402
+
 
 def fail(message):
     sys.exit(f"check_report: {message}")
@@ -37,13 +40,13 @@ def main():
     # Independent aggregation: group done trials of each experiment by their varying keys, seed aside.
     expected = {}
     with h5py.File(results, "r") as f:
-        for t in f["trials"].values():
+        for t in results_h5.trials(f).values():
             if t.attrs["status"] != "done":
                 continue
             keys = [k for k in t.attrs["varying"].split(",") if k and k != "seed"]
-            config = t["config"].attrs
+            config = t.config
             label = ", ".join(f"{k}={format_value(config[k])}" for k in keys) or t.attrs["experiment"]
-            val = t["history/val_accuracy"][()]
+            val = t.history["val_accuracy"]
             best = int(t.attrs["best_epoch"])
             final = val[best - 1] if t.attrs["restored_best"] and best >= 1 else val[-1]
             expected.setdefault((t.attrs["experiment"], label), []).append(final)

@@ -11,7 +11,12 @@ in `weights_dropped`. Prints the kept trials, one line.
 import math
 import sys
 
+import os
+
 import h5py
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis"))
+import results_h5  # noqa: E402
 
 
 def fail(message):
@@ -20,7 +25,7 @@ def fail(message):
 
 
 def final_value(t):
-    values = t["history/val_accuracy"][()]
+    values = t.history["val_accuracy"]
     epoch = int(t.attrs["best_epoch"]) if int(t.attrs["restored_best"]) else int(t.attrs["epochs_run"])
     return float(values[epoch - 1]) if 1 <= epoch <= len(values) else float(values[-1])
 
@@ -28,7 +33,7 @@ def final_value(t):
 def main():
     path, policy = sys.argv[1], sys.argv[2]
     with h5py.File(path, "r") as f:
-        done = {n: t for n, t in f["trials"].items() if t.attrs["status"] == "done"}
+        done = {n: t for n, t in results_h5.trials(f).items() if t.attrs["status"] == "done"}
         if not done:
             fail("no done trial")
         by_experiment = {}
@@ -45,15 +50,15 @@ def main():
                 expected |= set(sorted(names, key=rank)[: int(policy[5:])])
             elif policy != "none":
                 fail(f"unknown policy {policy}")
-        kept = {n for n, t in done.items() if "checkpoint" in t}
+        kept = {n for n, t in done.items() if t.checkpoint is not None}
         if kept != expected:
             fail(f"kept the weights of {sorted(kept)}, {policy} keeps {sorted(expected)}")
         for name in set(done) - kept:
-            reason = str(done[name].attrs.get("weights_dropped", ""))
+            reason = str(done[name].attrs["weights_dropped"])
             if f'keep_weights = "{policy}"' not in reason:
                 fail(f"{name}: no checkpoint, and weights_dropped is {reason!r}")
         for name in kept:
-            if "weights_dropped" in done[name].attrs:
+            if done[name].attrs["weights_dropped"]:
                 fail(f"{name}: holds a checkpoint but says its weights were dropped")
         print(f"check_weights: {path}: {policy}: kept {' '.join(sorted(kept)) or 'none'}")
 

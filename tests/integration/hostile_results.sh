@@ -6,6 +6,8 @@
 #  1. Hostile setting labels, experiment name fine: `aecnn-analyze -o` writes the whole report,
 #     every figure drawn, the strings shown as text; no marker file appears anywhere.
 #  2. Hostile experiment names: a clear one-line error, exit 2, and nothing written at all.
+#  3. Damaged tables: a column that claims 2^40 rows it does not store (reading it whole would
+#     allocate 8 TB), a column of the wrong type: one error line naming the column, exit 2.
 # usage: hostile_results.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1 src=$2
@@ -29,14 +31,22 @@ payloads = [
 ]
 shutil.copy(f"{work}/base.h5", f"{work}/labels.h5")
 with h5py.File(f"{work}/labels.h5", "r+") as f:
-    for i, name in enumerate(sorted(f["trials"])):
-        t = f["trials"][name]
-        t.attrs["varying"] = "attention,seed"
-        t["config"].attrs["attention"] = payloads[i % len(payloads)]
+    for row in range(len(f["trials/id"])):
+        f["trials/varying"][row] = "attention,seed"
+        f["config/attention"][row] = payloads[row % len(payloads)]
 shutil.copy(f"{work}/base.h5", f"{work}/names.h5")
 with h5py.File(f"{work}/names.h5", "r+") as f:
-    for i, name in enumerate(sorted(f["trials"])):
-        f["trials"][name].attrs["experiment"] = ["../escaped", f"$(touch {work}/MARK_name)", "ok"][i % 3]
+    for row in range(len(f["trials/id"])):
+        f["trials/experiment"][row] = ["../escaped", f"$(touch {work}/MARK_name)", "ok"][row % 3]
+shutil.copy(f"{work}/base.h5", f"{work}/huge.h5")
+with h5py.File(f"{work}/huge.h5", "r+") as f:
+    del f["history/loss"]
+    f.create_dataset("history/loss", shape=(2**40,), maxshape=(None,), chunks=(1024,), dtype="f8")
+shutil.copy(f"{work}/base.h5", f"{work}/typed.h5")
+with h5py.File(f"{work}/typed.h5", "r+") as f:
+    rows = len(f["trials/attempts"])
+    del f["trials/attempts"]
+    f.create_dataset("trials/attempts", data=["many"] * rows, dtype=h5py.string_dtype())
 PY
 
 no_markers() {
@@ -68,4 +78,14 @@ no_markers "names"
 # Without -o the tables still print: reading needs no file names.
 "$build/aecnn-analyze" names.h5 > tables.log 2>&1 || { cat tables.log; fail "tables of hostile names"; }
 no_markers "tables"
-echo "hostile_results: ok: hostile labels drawn as text, hostile names refused, nothing ran"
+
+# 3. Damaged tables: refused with the column named, without allocating what they claim.
+for case in "huge history/loss: claims 1099511627776 rows but stores only" "typed trials/attempts: not a column of integers"; do
+  file=${case%% *} rest=${case#* } column=${rest%%:*} message=${rest#*: }
+  rc=0
+  "$build/aecnn-analyze" "$file.h5" > "$file.out" 2> "$file.log" || rc=$?
+  expect_code 2 "$rc" "analyze of $file.h5" "$file.log"
+  expect_line "$file.log" "^aecnn-analyze: error: $file.h5:/$column: $message" "the error for $file.h5"
+  expect_count "$file.log" "." 1 "one error line for $file.h5"
+done
+echo "hostile_results: ok: hostile labels drawn as text, hostile names refused, damaged tables refused, nothing ran"

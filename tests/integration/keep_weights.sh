@@ -7,6 +7,7 @@
 # usage: keep_weights.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the file read with h5py
 source "$src/tests/support/expect.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -44,9 +45,9 @@ kept=$(awk '{print $NF}' "$work/fresh.txt")
 "$build/aecnn-sweep" export "$work/fresh.h5" "$kept" -o "$work/kept.pt" > "$work/export.log"
 expect_line "$work/export.log" "wrote $work/kept.pt: $kept, final weights"
 dropped=$(/usr/bin/python3 -c "
-import h5py, sys
+import h5py, sys, results_h5
 f = h5py.File(sys.argv[1], 'r')
-print(sorted(n for n, t in f['trials'].items() if 'checkpoint' not in t)[0])" "$work/fresh.h5")
+print(sorted(n for n, t in results_h5.trials(f).items() if t.checkpoint is None)[0])" "$work/fresh.h5")
 before=$(md5sum < "$work/fresh.h5")
 code=0
 "$build/aecnn-sweep" export "$work/fresh.h5" "$dropped" -o "$work/dropped.pt" 2> "$work/dropped.err" || code=$?

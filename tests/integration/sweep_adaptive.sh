@@ -19,6 +19,7 @@
 # usage: sweep_adaptive.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the file read with h5py
 source "$src/tests/support/expect.sh"
 source "$src/tests/support/mpi_kill.sh"
 work=$(mktemp -d)
@@ -117,12 +118,12 @@ finish_file
 # 4. A verdict on disk, its trial not yet recorded pruned (nor observed by its sampler).
 cp "$work/search.h5" "$work/unacted.h5"
 trial=$(/usr/bin/python3 - "$work/unacted.h5" <<'PY'
-import sys, h5py
+import sys, h5py, results_h5
 with h5py.File(sys.argv[1], "r+") as f:
-    name = next(n for n in sorted(f["trials"]) if f["trials"][n].attrs["status"] == "pruned")
-    f["trials"][name].attrs["status"] = "interrupted"
+    name = next(n for n, t in results_h5.trials(f).items() if t.attrs["status"] == "pruned")
+    index = results_h5.row_of(f, name)
+    f["trials/status"][index] = b"interrupted"
     # The observation was committed with the status: drop it, as the kill would have.
-    index = int(f["trials"][name].attrs["index"])
     rows = [i for i in range(len(f["search/trial"])) if f["search/trial"][i] == index]
     assert len(rows) == 1, rows
     keep = [i for i in range(len(f["search/trial"])) if i not in rows]
@@ -138,9 +139,9 @@ expect_line "$work/unacted.log" "^$trial pruned after epoch [0-9]+ of 3" "an una
 expect_no_line "$work/unacted.log" "^$trial started" "an unacted verdict"
 check "$work/unacted.h5" --complete
 /usr/bin/python3 - "$work/unacted.h5" "$trial" <<'PY' || fail "the unacted verdict's trial was not observed again"
-import sys, h5py
+import sys, h5py, results_h5
 with h5py.File(sys.argv[1], "r") as f:
-    index = int(f["trials"][sys.argv[2]].attrs["index"])
+    index = results_h5.row_of(f, sys.argv[2])
     rows = [i for i in range(len(f["search/trial"])) if f["search/trial"][i] == index]
     sys.exit(0 if len(rows) == 1 and f["search/complete"][rows[0]] == 0 else 1)
 PY

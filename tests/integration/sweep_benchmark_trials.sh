@@ -9,6 +9,7 @@
 # usage: sweep_benchmark_trials.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the file read with h5py
 source "$src/tests/support/expect.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -19,12 +20,13 @@ printf 'name = "noop"\ndata_dir = "%s"\n[grid]\nseed = [%s]\n' "$src/data/fashio
 expect_line "$work/run.log" "300 of 300 trials done, 0 failed"
 expect_line "$work/run.log" "^rank 0 \(scheduler and writer\) used .* peak resident memory"
 /usr/bin/python3 -c "
-import h5py, sys
-f = h5py.File(sys.argv[1])
+import h5py, sys, results_h5
+f = h5py.File(sys.argv[1], 'r')
 assert 'these trials did not train' in f.attrs['overrides'], f.attrs['overrides']
 assert f.attrs['sweep_hash'].endswith('+benchmark-trials=noop'), f.attrs['sweep_hash']
-statuses = {t.attrs['status'] for t in f['trials'].values()}
-assert len(f['trials']) == 300 and statuses == {'done'}, statuses
+trials = results_h5.trials(f)
+statuses = {t.attrs['status'] for t in trials.values()}
+assert len(trials) == 300 and statuses == {'done'}, statuses
 " "$work/r.h5"
 if "$mpiexec" -n 4 "$build/aecnn-sweep" "$work/noop.toml" -o "$work/r.h5" 2> "$work/real.err"; then fail "expected to fail: $mpiexec -n 4 $build/aecnn-sweep $work/noop.toml -o $work/r.h5"; fi
 expect_line "$work/real.err" "holds results of another sweep"
@@ -69,7 +71,7 @@ expect_line "$work/branin.log" "30 of 30 trials done, 0 failed"
 expect_line "$work/hartmann6.log" "20 of 20 trials done, 0 failed"
 /usr/bin/python3 - "$work/branin.h5" "$work/hartmann6.h5" <<'PY' || fail "test-function trials: see above"
 import math, sys
-import h5py
+import h5py, results_h5
 
 def branin(x):
     b, c, t = 5.1 / (4 * math.pi ** 2), 5 / math.pi, 1 / (8 * math.pi)
@@ -97,11 +99,11 @@ for path, (function, domain, positions) in cases.items():
     with h5py.File(path, "r") as f:
         assert "these trials did not train" in f.attrs["overrides"], f.attrs["overrides"]
         values = {}
-        for name, t in f["trials"].items():
-            config = {k: t["config"].attrs[k] for k in t["config"].attrs}
+        for name, t in results_h5.trials(f).items():
+            config = t.config
             x = [lo + position(config) * (hi - lo) for position, (lo, hi) in zip(positions, domain)]
             expected = function(x)
-            h = t["history"]
+            h = t.history
             assert t.attrs["status"] == "done" and len(h["val_loss"]) == 1, (path, name)
             got = float(h["val_loss"][0])
             assert abs(got - expected) <= 1e-9 * max(1, abs(expected)), (path, name, config, got, expected)
@@ -122,9 +124,9 @@ sed -e 's/^n_trials = 30$/n_trials = 40/' -e 's/^seed = 3$/seed = 0/' -e '/^star
 "$build/aecnn-sweep" "$work/branin-serial.toml" -o "$work/serial.h5" --benchmark-trials branin > "$work/serial.log"
 library=$("$build/aecnn_bench_search_sampler" quality 1 40 2>/dev/null | awk -F, '$1 == "branin" && $2 == "aecnn-tpe" {print $4}')
 swept=$(/usr/bin/python3 -c "
-import sys, h5py
+import sys, h5py, results_h5
 with h5py.File(sys.argv[1], 'r') as f:
-    print('%.9g' % min(t['history/val_loss'][0] for t in f['trials'].values()))" "$work/serial.h5")
+    print('%.9g' % min(t.history['val_loss'][0] for t in results_h5.trials(f).values()))" "$work/serial.h5")
 [ -n "$library" ] && [ "$library" = "$swept" ] ||
   fail "Branin, TPE seed 0, 40 evaluations: the library finds '$library', the sweep '$swept'"
 

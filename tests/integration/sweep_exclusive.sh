@@ -11,6 +11,7 @@
 # usage: sweep_exclusive.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -uo pipefail
 build=$1 src=$2 mpiexec=$3
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the file read with h5py
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -24,21 +25,19 @@ grep -q "8 of 8 trials done, 0 failed" "$work/run.log" || fail "not every trial 
 
 /usr/bin/python3 - "$work/r.h5" "$(nproc --all)" <<'PY' || fail "the results file"
 import sys
-from datetime import datetime
 import h5py
+import results_h5
 
 path, cpus = sys.argv[1], int(sys.argv[2])
 fields = ["host", "cpu_model", "cpus_online", "cpus_allowed", "threads", "device", "libtorch", "cpu_capability",
           "blas", "mpi", "hdf5", "compiler", "tool_version", "command_line"]
-def when(text):
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
 with h5py.File(path, "r") as f:
-    trials = {name: t for name, t in f["trials"].items()}
+    trials = results_h5.trials(f)
     spans = {}
     for name, t in trials.items():
         if t.attrs["status"] != "done":
             sys.exit(f"{name}: status {t.attrs['status']}")
-        p = t["provenance"].attrs
+        p = t.provenance or {}
         missing = [k for k in fields if k not in p or p[k] == ""]
         if missing:
             sys.exit(f"{name}: provenance lacks {missing}")
@@ -48,12 +47,12 @@ with h5py.File(path, "r") as f:
             sys.exit(f"{name}: hdf5 {p['hdf5']}, h5py runs {h5py.version.hdf5_version}")
         if "exclusive.toml" not in p["command_line"] or "git" not in p["tool_version"]:
             sys.exit(f"{name}: command_line {p['command_line']!r}, tool_version {p['tool_version']!r}")
-        alone = bool(t["config"].attrs["exclusive"])
+        alone = bool(t.config["exclusive"])
         usable = min(p["cpus_online"], p["cpus_allowed"])
         expected = usable if alone else max(1, min(p["cpus_online"] // 2, p["cpus_allowed"]))
         if p["threads"] != expected or t.attrs["threads"] != expected:
             sys.exit(f"{name}: exclusive={alone}: {p['threads']} threads, expected {expected}")
-        spans[name] = (when(t.attrs["started"]), when(t.attrs["finished"]), alone)
+        spans[name] = (t.attrs["started"], t.attrs["finished"], alone)
     for name, (start, end, alone) in spans.items():
         if not alone:
             continue
@@ -70,9 +69,16 @@ if grep -q "different hardware or software" "$work/analyze.log"; then
 fi
 cp "$work/r.h5" "$work/mixed.h5"
 /usr/bin/python3 - "$work/mixed.h5" <<'PY' || fail "editing the copy"
-import sys, h5py
+import sys, h5py, results_h5
 with h5py.File(sys.argv[1], "r+") as f:
-    f["trials/alone-0001/provenance"].attrs["cpu_model"] = "Another CPU"
+    # A record of its own for alone-0001, another CPU's: the table keeps distinct records.
+    row = results_h5.row_of(f, "alone-0001")
+    old = int(f["trials/provenance"][row])
+    new = len(f["provenance/host"])
+    for name, column in f["provenance"].items():
+        column.resize((new + 1,))
+        column[new] = "Another CPU" if name == "cpu_model" else column[old]
+    f["trials/provenance"][row] = new
 PY
 "$build/aecnn-analyze" "$work/mixed.h5" >"$work/mixed.log" 2>&1 || { cat "$work/mixed.log"; fail "aecnn-analyze on the copy"; }
 grep -E "warning: alone, batch_size=32: its seeds ran on different hardware or software \(cpu_model '[^']+' vs '[^']+'\)" \

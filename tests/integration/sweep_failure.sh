@@ -4,6 +4,7 @@
 # usage: sweep_failure.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -uo pipefail
 build=$1 src=$2 mpiexec=$3
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the file read with h5py
 source "$src/tests/support/expect.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -22,9 +23,9 @@ expect_line "$work/run.log" "failed: diverge-0001: training loss became"
 expect_line "$work/run.log" "diverge-0001 FAILED: .*; trying again \(attempt 2 of 2\)"
 expect_count "$work/run.log" "diverge-0001 started" 2 "attempts of the diverging trial"
 /usr/bin/python3 -c "
-import h5py, sys
-t = h5py.File(sys.argv[1])['trials/diverge-0001']
-assert (t.attrs['attempts'], t.attrs['failures'], t.attrs['status']) == (2, 2, 'failed'), dict(t.attrs)
+import h5py, sys, results_h5
+t = results_h5.trials(h5py.File(sys.argv[1], 'r'))['diverge-0001']
+assert (t.attrs['attempts'], t.attrs['failures'], t.attrs['status']) == (2, 2, 'failed'), t.attrs
 " "$work/r.h5" || fail "the failed trial's attributes in the file"
 # Nothing is left to run once the failed trial is over its budget: --status exits 0.
 "$build/aecnn-sweep" --status "$src/tests/data/sweeps/diverge.toml" -o "$work/r.h5" > "$work/status.log" 2>&1 ||
@@ -33,8 +34,9 @@ expect_line "$work/status.log" "diverge: 3 trial\(s\): 2 done, 1 failed too ofte
 # A trial the file does not record as done (an interrupted one, as a kill leaves it) is still to run.
 cp "$work/r.h5" "$work/part.h5"
 /usr/bin/python3 -c "
-import h5py, sys
-h5py.File(sys.argv[1], 'r+')['trials/diverge-0000'].attrs['status'] = 'interrupted'
+import h5py, sys, results_h5
+f = h5py.File(sys.argv[1], 'r+')
+f['trials/status'][results_h5.row_of(f, 'diverge-0000')] = b'interrupted'
 " "$work/part.h5" || fail "h5py could not mark a trial interrupted"
 "$build/aecnn-sweep" --status "$src/tests/data/sweeps/diverge.toml" -o "$work/part.h5" > "$work/status.log" 2>&1
 expect_code 5 $? "--status of a file with an interrupted trial" "$work/status.log"

@@ -5,6 +5,7 @@
 # usage: sweep_gangs.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -uo pipefail
 build=$1 src=$2 mpiexec=$3
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the file read with h5py
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -18,10 +19,10 @@ grep -q "6 of 6 trials done, 0 failed" "$work/run.log" || fail "not every trial 
 grep -Eq "gangs-0000 started on rank [0-9],[0-9],[0-9]:" "$work/run.log" || fail "the 3-rank trial did not get 3 ranks"
 grep -q "worker utilisation:" "$work/run.log" || fail "no utilisation line"
 /usr/bin/python3 - "$work/g.h5" <<'PY' || fail "results"
-import sys, h5py
-with h5py.File(sys.argv[1]) as f:
-    for name, t in f["trials"].items():
-        ranks = t["config"].attrs["ranks"]
+import sys, h5py, results_h5
+with h5py.File(sys.argv[1], "r") as f:
+    for name, t in results_h5.trials(f).items():
+        ranks = t.config["ranks"]
         assert len(t.attrs["ranks"].split(",")) == ranks, (name, t.attrs["ranks"], ranks)
         assert t.attrs["status"] == "done" and t.attrs["epochs_run"] == 2, name
 print("gangs recorded with their ranks")

@@ -8,6 +8,7 @@
 # usage: sweep_lost.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the file read with h5py
 source "$src/tests/support/expect.sh"
 work=$(mktemp -d)
 pid=
@@ -49,12 +50,12 @@ kill -0 "$worker" 2>/dev/null && fail "the stopped worker (pid $worker) outlived
 # trial had finished an epoch when its worker stopped is a matter of timing (epochs take a
 # fraction of a second here), so the rerun is checked against what the file holds.
 resumable=$(/usr/bin/python3 - "$work/r.h5" <<'PY'
-import sys, h5py
-trials = h5py.File(sys.argv[1])["trials"]
+import sys, h5py, results_h5
+trials = results_h5.trials(h5py.File(sys.argv[1], "r"))
 lost = [t for t in trials.values() if t.attrs["stop_reason"].startswith("lost: no word from rank(s) 1")]
-assert len(lost) == 1 and lost[0].attrs["status"] == "interrupted", {n: dict(t.attrs) for n, t in trials.items()}
+assert len(lost) == 1 and lost[0].attrs["status"] == "interrupted", {n: t.attrs for n, t in trials.items()}
 print(sum(1 for t in trials.values()
-          if t.attrs["status"] == "interrupted" and "checkpoint" in t and t["checkpoint"].attrs["epochs_done"] > 0))
+          if t.attrs["status"] == "interrupted" and t.checkpoint is not None and t.checkpoint.attrs["epochs_done"] > 0))
 PY
 ) || fail "the lost trial in the file"
 /usr/bin/python3 "$src/tests/integration/check_killed.py" "$work/r.h5" --logs "$work/lost.log" \

@@ -4,6 +4,7 @@
 # usage: sweep_mpi.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the file read with h5py
 source "$src/tests/support/expect.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -41,7 +42,7 @@ expect_line "$work/export.log" "wrote $work/tiny-0003.pt: tiny-0003, final weigh
 [ "$(head -c 2 "$work/tiny-0003.pt")" = "PK" ] || fail "the export is not a zip archive (torch::save writes one)"
 /usr/bin/python3 -c "
 import h5py, sys
-latest = h5py.File(sys.argv[1])['trials/tiny-0003/checkpoint/latest']
+latest = h5py.File(sys.argv[1], 'r')['checkpoints/tiny-0003/latest']
 assert latest.attrs['epochs_done'] == 2 and 'optimizer' not in latest, dict(latest.attrs)
 w = latest['model/conv1.weight'][()]
 assert w.shape == (32, 1, 3, 3) and w.dtype.name == 'float32', w.shape
@@ -50,10 +51,11 @@ if "$build/aecnn-sweep" export "$work/r.h5" tiny-0009 2> "$work/export.err"; the
 expect_line "$work/export.err" "has no trial 'tiny-0009'"
 
 # The same sweep again resumes the file: nothing left to train, nothing rewritten.
-before=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(sorted((n, f['trials'][n].attrs['finished']) for n in f['trials']))" "$work/r.h5")
+finished() { /usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1], 'r'); print(sorted(zip(f['trials/id'].asstr()[()], f['trials/finished'][()])))" "$1"; }
+before=$(finished "$work/r.h5")
 "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$work/r.h5" | tee "$work/resume.log"
 expect_line "$work/resume.log" "4 trial\(s\) already done, 0 to run"
-after=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(sorted((n, f['trials'][n].attrs['finished']) for n in f['trials']))" "$work/r.h5")
+after=$(finished "$work/r.h5")
 [ "$before" = "$after" ] || fail "the rerun rewrote done trials: $before -> $after"
 # Another sweep on this file is refused, the file untouched; --new-file moves it aside instead.
 small=(--set train_images=64 --set eval_images=64 --epochs-scale 0.5)

@@ -16,6 +16,7 @@
 # namespaces. usage: slurm_multinode.sh BUILD_DIR SOURCE_DIR [MPIEXEC]
 set -euo pipefail
 build=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
+export PYTHONPATH="$src/analysis${PYTHONPATH:+:$PYTHONPATH}"  # results_h5: the file read with h5py
 MPIEXEC=${3:-mpiexec}
 source "$src/tests/support/expect.sh"
 source "$src/tests/slurm/cluster.sh"
@@ -95,9 +96,9 @@ echo "slurm_multinode: --placement: local ranks 0,1 on each node; GPUs cuda:1 (n
 # Which host each trial ran on, and which ranks a gang had, from the file and the log.
 hosts_of() {  # FILE: "trial host" lines
   /usr/bin/python3 -c "
-import sys, h5py
+import sys, h5py, results_h5
 with h5py.File(sys.argv[1], 'r') as f:
-    for name, t in f['trials'].items(): print(name, t['provenance'].attrs['host'])
+    for name, t in results_h5.trials(f).items(): print(name, t.provenance['host'])
 " "$1"
 }
 
@@ -142,11 +143,11 @@ on_node 1 "$MPIEXEC" --hostfile "$dir/hostfile" -np 4 --bind-to none --mca plm_r
   > "$dir/mpirun.out" 2>&1 || fail "mpirun --hostfile: exit code $? (log: $(tail -n 5 "$dir/mpirun.out"))"
 expect_line "$dir/mpirun.out" "4 of 4 trials done, 0 failed" "mpirun --hostfile"
 /usr/bin/python3 - "$dir/mpirun.h5" <<'PY' || fail "mpirun --hostfile: trials and threads per node"
-import sys, h5py
+import sys, h5py, results_h5
 with h5py.File(sys.argv[1], "r") as f:
     seen = {}
-    for name, t in f["trials"].items():
-        host, threads = t["provenance"].attrs["host"], int(t.attrs["threads"])
+    for name, t in results_h5.trials(f).items():
+        host, threads = t.provenance["host"], int(t.attrs["threads"])
         expected = {"aecnn-n1": 2, "aecnn-n2": 1}.get(host)
         assert t.attrs["status"] == "done", (name, t.attrs["status"])
         assert threads == expected, f"{name} on {host}: {threads} thread(s), expected {expected}"

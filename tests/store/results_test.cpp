@@ -12,6 +12,7 @@
 #include "../support/temp_dir.hpp"
 #include "store_support.hpp"
 #include "aecnn/store/reader.hpp"
+#include "aecnn/store/upgrade.hpp"
 #include "aecnn/store/writer.hpp"
 #include "aecnn/sweep/expand.hpp"
 
@@ -448,8 +449,76 @@ TEST(Results, AFileOfANewerFormatIsRefusedByWriterAndReader) {
     H5Aclose(attr);
     H5Fclose(file);
   }
-  EXPECT_THAT(error_of([&] { read_results(path); }), HasSubstr("format version 2 is newer than this tool reads (1)"));
-  EXPECT_THAT(error_of([&] { ResultsWriter(path, f.info); }), HasSubstr("format version 2"));
+  EXPECT_THAT(error_of([&] { read_results(path); }), HasSubstr("format version 3 is newer than this tool reads (2)"));
+  EXPECT_THAT(error_of([&] { ResultsWriter(path, f.info); }), HasSubstr("format version 3"));
+  EXPECT_THAT(error_of([&] { upgrade_results(path); }), HasSubstr("format version 3 is newer"));
+}
+
+// The file an earlier release wrote (format 1, tests/data/format-v1): 2 done trials (one keeps
+// its weights, one had them dropped), 2 pruned by ASHA, 1 failed.
+const std::string kFormatV1File = std::string(AECNN_SOURCE_DIR) + "/tests/data/format-v1/results.h5";
+
+std::string copy_of_v1_file(const aecnn::testing::TempDir& dir) {
+  const auto path = dir.file("v1.h5");
+  std::filesystem::copy_file(kFormatV1File, path);
+  return path;
+}
+
+TEST(Results, AFileOfFormat1IsReadAndTheWriterAsksForAnUpgrade) {
+  aecnn::testing::TempDir dir;
+  const auto path = copy_of_v1_file(dir);
+  const auto contents = read_results(path);
+  EXPECT_EQ(contents.format_version, 1);
+  EXPECT_EQ(contents.trials.size(), 5u);
+  SweepInfo info;
+  info.hash = contents.sweep_hash;
+  EXPECT_THAT(error_of([&] { ResultsWriter(path, info); }),
+              HasSubstr("format version 1 (an earlier aecnn-sweep); convert it with `aecnn-sweep upgrade " + path));
+}
+
+// Everything format 1 held reads back the same from the upgraded file, weights included.
+TEST(Results, UpgradeKeepsEveryTrialItsHistoryMetricsAndWeights) {
+  aecnn::testing::TempDir dir;
+  const auto path = copy_of_v1_file(dir);
+  const auto before = read_results(path);
+  const auto weights_before = read_checkpoint(path, "search-0000");
+  EXPECT_THAT(upgrade_results(path), HasSubstr("converted from format 1 to format 2"));
+  EXPECT_FALSE(std::filesystem::exists(path + ".upgrading"));
+  const auto after = read_results(path);
+  EXPECT_EQ(after.format_version, 2);
+  EXPECT_EQ(after.sweep_hash, before.sweep_hash);
+  EXPECT_EQ(after.sweep_toml, before.sweep_toml);
+  EXPECT_EQ(after.pruning.size(), before.pruning.size());
+  EXPECT_EQ(after.observations.size(), before.observations.size());
+  ASSERT_EQ(after.trials.size(), before.trials.size());
+  for (std::size_t i = 0; i < before.trials.size(); ++i) {
+    const auto &a = after.trials[i], &b = before.trials[i];
+    SCOPED_TRACE(b.id);
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_EQ(a.error, b.error);
+    EXPECT_EQ(a.attempts, b.attempts);
+    EXPECT_EQ(a.weights_dropped, b.weights_dropped);
+    EXPECT_EQ(a.varying, b.varying);
+    EXPECT_EQ(a.config, b.config);
+    ASSERT_EQ(a.history.size(), b.history.size());
+    for (std::size_t e = 0; e < b.history.size(); ++e) EXPECT_EQ(a.history[e].val_loss, b.history[e].val_loss);
+    ASSERT_EQ(a.result.has_value(), b.result.has_value());
+    if (b.result) {
+      EXPECT_EQ(a.result->test_accuracy, b.result->test_accuracy);
+      EXPECT_EQ(a.result->confusion, b.result->confusion);
+      EXPECT_EQ(a.result->class_f1, b.result->class_f1);
+      EXPECT_EQ(a.result->peak_memory_bytes, b.result->peak_memory_bytes);
+      EXPECT_EQ(a.result->provenance.host, b.result->provenance.host);
+      EXPECT_EQ(a.result->provenance.cpus_allowed, b.result->provenance.cpus_allowed);
+    }
+  }
+  const auto weights_after = read_checkpoint(path, "search-0000");
+  ASSERT_TRUE(weights_before && weights_after);
+  ASSERT_EQ(weights_after->model.size(), weights_before->model.size());
+  for (std::size_t i = 0; i < weights_before->model.size(); ++i)
+    EXPECT_EQ(weights_after->model[i].values, weights_before->model[i].values);
+  EXPECT_THAT(upgrade_results(path), HasSubstr("already format 2; nothing to do"));
 }
 
 }  // namespace

@@ -1,15 +1,17 @@
 #pragma once
 // results.h5: the one file a sweep writes (rank 0 only) and the analysis reads.
-// Layout (docs/results-format.md):
+// Layout of format 2 (docs/results-format.md): tables that h5py and pandas read column by column.
 //   /                      attrs: format, format_version, tool_version, sweep_name, sweep_hash,
-//                                 sweep_file, sweep_toml, data_dir
-//   /trials/<id>/          attrs: id, experiment, index, hash, status, error, attempts, ranks,
-//                                 started, finished, wall_seconds, params_trainable, params_total,
-//                                 threads, train_images, validation_images, test_images, varying
-//     config/              one attribute per resolved config key (typed)
-//     history/             1-D extendible datasets: epoch, lr, loss, accuracy, val_loss,
-//                          val_accuracy, epoch_seconds
-//     metrics/             attrs: test_loss, test_accuracy
+//                                 sweep_file, sweep_toml, data_dir, overrides
+//   /trials/<column>       one row per trial of the sweep (row = its index): id, experiment,
+//                          status, attempts, started, finished, wall_seconds, ...
+//   /config/<key>          one typed column per configuration key, rows as /trials
+//   /history/<column>      one row per epoch; `trial` names the trial's row (-1: replaced)
+//   /metrics/<column>      one row per done trial; `trial` names its row
+//   /provenance/<column>   distinct (host, libraries, command) records; /trials/provenance
+//   /checkpoints/<id>/     a trial's weights (two slots), while the policy keeps them
+//   /pruning, /search      adaptive search's decisions, in the order made
+// Format 1 (one group per trial, /trials/<id>/) is still read; `aecnn-sweep upgrade` converts it.
 #include <cstdint>
 #include <string>
 
@@ -20,9 +22,9 @@ namespace aecnn::store {
 /// Identifies our files: the root attribute `format` holds this.
 inline constexpr const char* kFormatName = "aecnn-sweep results";
 /// Bumped when the layout changes incompatibly; readers refuse newer versions.
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;
 
-/// Trial status values, as stored in the `status` attribute.
+/// Trial status values, as stored in the `status` column (format 1: attribute).
 inline constexpr const char* kStatusRunning = "running";
 inline constexpr const char* kStatusDone = "done";
 inline constexpr const char* kStatusFailed = "failed";

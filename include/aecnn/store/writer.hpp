@@ -23,6 +23,7 @@ struct SweepInfo {
   std::string data_dir;  ///< the data the trials train on
   std::string overrides;  ///< command-line changes to every trial (--set, --epochs-scale), or ""
   std::string command_line;  ///< this run's command, recorded with each trial it finishes
+  std::size_t trials = 0;    ///< how many trials it expands to: sizes a new file's table chunks
 };
 
 /// What a results file says about one trial.
@@ -52,7 +53,12 @@ class ResultsWriter {
   /// unfinished is rolled back first.
   const std::string& recovery_note() const;
 
-  /// Every trial the file holds, by id: a resumed sweep skips the done ones.
+  /// Gives each of the sweep's trials its row (status `pending`) where it has none yet, in one
+  /// commit: a run calls it once, before the first trial starts, so that starting a trial
+  /// rewrites a few cells of its row. A trial started without it gets its row then.
+  void add_trials(const std::vector<sweep::TrialSpec>& trials);
+
+  /// Every trial the file holds that has started, by id: a resumed sweep skips the done ones.
   std::map<std::string, TrialState> trial_states() const;
   /// Every pruning decision committed so far, in the order it was made (`/pruning`).
   std::vector<PruningRecord> pruning_records() const;
@@ -92,6 +98,14 @@ class ResultsWriter {
   void interrupt_trial(const std::string& trial_id, const std::string& reason);
   /// Records status `failed` with the message.
   void fail_trial(const std::string& trial_id, const std::string& message);
+
+  /// Group commit: between begin_batch() and end_batch() the calls above change the file without
+  /// committing, and end_batch() commits all their changes at once, atomically: a crash before it
+  /// loses the whole batch, so the caller reports nothing of a batch (no "done" line, no pruning
+  /// verdict) before end_batch() returns. One commit's fixed cost (its syncs) then serves every
+  /// trial event a scheduler wake-up brought.
+  void begin_batch();
+  void end_batch();
 
   /// Ends a finished run's writing: when the file holds much space that this run or earlier
   /// ones freed and did not reuse (dropped weights, done trials' resume state: at least 4 MiB

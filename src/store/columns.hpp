@@ -1,0 +1,100 @@
+#pragma once
+// Private to the store: tables of format 2, each an HDF5 group of extendible column datasets
+// of one length (a row is one trial, one epoch, one done trial's metrics...). h5py and pandas
+// read such a table column by column: `{name: column[()] for name, column in group.items()}`.
+//
+// A column's first dimension is its rows; a column may have fixed dimensions after it (a done
+// trial's per-class metrics: [rows, 10]). Chunked, so appending a row writes one chunk, not the
+// column; cells are rewritten in place. Readers check a column's claimed length against the
+// bytes it stores before allocating anything: files are untrusted.
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "h5.hpp"
+
+namespace aecnn::store::columns {
+
+enum class Type {
+  kInt32,    ///< counts that fit (a confusion matrix's cells)
+  kInt64,
+  kFloat64,
+  kString,   ///< variable-length UTF-8 (h5py: `column.asstr()[()]`); rewriting a cell leaves
+             ///< the old string's bytes in the file until a compaction, so only rarely rewritten
+             ///< cells are of this type
+  kStatus,   ///< fixed-length 12-byte ASCII: rewritten in place at every status change at no cost
+};
+
+/// Creates a column of no rows. `cell` holds the fixed dimensions after the row (empty: one
+/// value a row); `chunk_rows` rows make one chunk of the file.
+void create(hid_t table, const std::string& name, Type type, hsize_t chunk_rows, const std::string& where,
+            const std::vector<hsize_t>& cell = {});
+
+/// Rows in one chunk of the column.
+hsize_t chunk_rows(hid_t table, const std::string& name, const std::string& where);
+/// The column's length.
+hsize_t rows(hid_t table, const std::string& name, const std::string& where);
+/// Makes the column `rows` long (cells added hold the column's fill value until written).
+void resize(hid_t table, const std::string& name, hsize_t rows, const std::string& where);
+
+/// Writes rows `first`, `first + 1`, ... from `values` (row-major when a row has a cell shape).
+void write(hid_t table, const std::string& name, hsize_t first, const std::vector<std::int64_t>& values,
+           const std::string& where);
+void write(hid_t table, const std::string& name, hsize_t first, const std::vector<double>& values,
+           const std::string& where);
+void write(hid_t table, const std::string& name, hsize_t first, const std::vector<std::string>& values,
+           const std::string& where);
+/// One cell.
+inline void write_cell(hid_t table, const std::string& name, hsize_t row, std::int64_t value, const std::string& where) {
+  write(table, name, row, std::vector<std::int64_t>{value}, where);
+}
+inline void write_cell(hid_t table, const std::string& name, hsize_t row, double value, const std::string& where) {
+  write(table, name, row, std::vector<double>{value}, where);
+}
+inline void write_cell(hid_t table, const std::string& name, hsize_t row, const std::string& value,
+                       const std::string& where) {
+  write(table, name, row, std::vector<std::string>{value}, where);
+}
+
+/// A whole column, every row (row-major for cell shapes; `cell_size`, if given, receives the
+/// values per row). Throws H5Error naming the column when it claims more rows than it stores,
+/// or has a type other than the one asked for.
+std::vector<std::int64_t> read_ints(hid_t table, const std::string& name, const std::string& where,
+                                    std::size_t* cell_size = nullptr);
+std::vector<double> read_doubles(hid_t table, const std::string& name, const std::string& where,
+                                 std::size_t* cell_size = nullptr);
+std::vector<std::string> read_strings(hid_t table, const std::string& name, const std::string& where);
+/// The listed rows of a 1-D numeric column, in the order given.
+std::vector<double> read_doubles_at(hid_t table, const std::string& name, const std::vector<hsize_t>& rows,
+                                    const std::string& where);
+
+/// The type a column holds (to read config columns back as the sweep's values).
+Type type_of(hid_t table, const std::string& name, const std::string& where);
+
+/// A column held open. The writer keeps every column of its tables open: opening a dataset by
+/// name for each cell was a sixth of a no-op trial's cost, and HDF5 keeps a dataset's chunk
+/// cache only while some handle holds it open (so a batch's cells reach the file once, at its
+/// commit, not once per cell).
+struct Handle {
+  h5::Id id;
+  std::string what;  ///< file:/table/column, for messages
+};
+Handle open(hid_t table, const std::string& name, const std::string& where);
+hsize_t rows(const Handle& column);
+void resize(const Handle& column, hsize_t rows);
+void write(const Handle& column, hsize_t first, const std::vector<std::int64_t>& values);
+void write(const Handle& column, hsize_t first, const std::vector<double>& values);
+void write(const Handle& column, hsize_t first, const std::vector<std::string>& values);
+inline void write_cell(const Handle& column, hsize_t row, std::int64_t value) {
+  write(column, row, std::vector<std::int64_t>{value});
+}
+inline void write_cell(const Handle& column, hsize_t row, double value) { write(column, row, std::vector<double>{value}); }
+inline void write_cell(const Handle& column, hsize_t row, const std::string& value) {
+  write(column, row, std::vector<std::string>{value});
+}
+std::vector<double> read_doubles_at(const Handle& column, const std::vector<hsize_t>& rows);
+Type type_of(const Handle& column);
+
+}  // namespace aecnn::store::columns
