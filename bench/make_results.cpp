@@ -28,8 +28,15 @@ int main(int argc, char** argv) {
     auto specs = aecnn::sweep::expand(spec);
     specs.resize(static_cast<std::size_t>(trials));
     aecnn::store::ResultsWriter writer(argv[1], {spec.name, aecnn::sweep::sweep_hash(spec, specs), "synthetic.toml",
-                                                 text, "none", "synthetic benchmark data"});
+                                                 text, "none", "synthetic benchmark data", "", specs.size()});
+    writer.add_trials(specs);
+    // Committed 64 trials at a time, as a busy sweep's group commits would (it is data, not a run).
+    writer.begin_batch();
     for (const auto& trial : specs) {
+      if (trial.index % 64 == 63) {
+        writer.end_batch();
+        writer.begin_batch();
+      }
       writer.begin_trial(trial, {1});
       aecnn::train::TrialResult r;
       for (int e = 1; e <= epochs; ++e) {
@@ -46,6 +53,7 @@ int main(int argc, char** argv) {
       r.params_total = 177041;
       writer.finish_trial(trial.id, r);
     }
+    writer.end_batch();
   } catch (const aecnn::Error& error) {
     std::fprintf(stderr, "%s\n", error.what());
     return 1;

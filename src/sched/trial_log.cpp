@@ -93,7 +93,24 @@ void TrialLog::draw_block() {
   }
 }
 
+void TrialLog::begin_batch() {
+  writer_.begin_batch();
+  batching_ = true;
+}
+
+void TrialLog::end_batch() {
+  writer_.end_batch();
+  batching_ = false;
+  std::vector<std::string> lines;
+  lines.swap(held_lines_);
+  for (const auto& line : lines) event(line);
+}
+
 void TrialLog::event(const std::string& line) {
+  if (batching_) {
+    held_lines_.push_back(line);
+    return;
+  }
   if (style_ == ProgressStyle::kLive) {
     clear_block();
     std::fprintf(out_, "%s\n", line.c_str());

@@ -69,6 +69,12 @@ class TrialLog {
   /// The sweep stops early (`why`: a signal, a lost worker): say so once.
   void stopping(const std::string& why, bool second_interrupt_quits);
 
+  /// Group commit: what the calls between begin_batch() and end_batch() write is committed
+  /// once, at end_batch(), and their lines are printed after that commit, so every line still
+  /// reports something on disk.
+  void begin_batch();
+  void end_batch();
+
   int done_count() const { return progress_.done(); }
   /// Seconds since the log started (the sweep's wall time so far).
   double elapsed() const;
@@ -92,6 +98,8 @@ class TrialLog {
   Progress progress_;
   std::vector<std::pair<std::string, std::string>> failures_;  ///< trial id, message
   int block_lines_ = 0;  ///< lines of the live block on screen
+  bool batching_ = false;
+  std::vector<std::string> held_lines_;  ///< a batch's lines, printed once it is committed
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_plain_summary_ = start_;
 };
