@@ -19,18 +19,6 @@
 namespace aecnn::store {
 namespace {
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) items.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
-
 // Every column of one table group, read whole, by name.
 struct Table {
   std::map<std::string, std::vector<std::int64_t>> ints;
@@ -135,7 +123,7 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
     trial.attempts = static_cast<int>(integer("attempts", r));
     trial.failures = static_cast<int>(integer("failures", r));
     trial.suggested_after = static_cast<int>(integer("suggested_after", r));
-    trial.varying = split_list(text("varying", r));
+    trial.varying = split_commas(text("varying", r));
     trial.weights_dropped = text("weights_dropped", r);
     trial.config = configs[r];
     for (std::size_t h : history_of[r]) {
@@ -165,14 +153,7 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
       result.peak_memory_bytes = integer("peak_memory_bytes", r);
       result.memory_baseline_bytes = integer("memory_baseline_bytes", r);
       result.memory_measure = text("memory_measure", r);
-      const auto metric = [&](const char* c) { return metrics.doubles.at(c)[row]; };
-      result.test_loss = metric("test_loss");
-      result.test_accuracy = metric("test_accuracy");
-      result.test_precision = metric("test_precision_weighted");
-      result.test_recall = metric("test_recall_weighted");
-      result.test_f1 = metric("test_f1_weighted");
-      result.train_eval_loss = metric("train_eval_loss");
-      result.train_eval_accuracy = metric("train_eval_accuracy");
+      set_test_metrics(result, [&](const char* c) { return metrics.doubles.at(c)[row]; });
       // A row holds `used` classes' values, the rest of its cells padding.
       const std::int64_t used = metrics.ints.at("classes")[row];
       if (used < 0 || static_cast<std::size_t>(used) > classes)
@@ -193,19 +174,8 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
         for (std::size_t j = 0; j < n; ++j) result.confusion.push_back(static_cast<std::int64_t>(confusion[i * classes + j]));
       const std::int64_t p = integer("provenance", r);
       if (p >= 0 && static_cast<std::size_t>(p) < provenance.rows) {
-        const auto field = [&](const char* c) { return provenance.strings.at(c)[p]; };
-        auto& out = result.provenance;
-        out.host = field("host");
-        out.cpu_model = field("cpu_model");
-        out.cpus_online = static_cast<int>(provenance.ints.at("cpus_online")[p]);
-        out.cpus_allowed = static_cast<int>(provenance.ints.at("cpus_allowed")[p]);
-        out.device = field("device");
-        out.libtorch = field("libtorch");
-        out.cpu_capability = field("cpu_capability");
-        out.blas = field("blas");
-        out.mpi = field("mpi");
-        out.compiler = field("compiler");
-        out.tool_version = field("tool_version");
+        result.provenance = provenance_from([&](const char* c) { return provenance.strings.at(c)[p]; },
+                                            [&](const char* c) { return provenance.ints.at(c)[p]; });
       }
       trial.result = result;
     }

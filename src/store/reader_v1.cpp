@@ -2,22 +2,10 @@
 
 #include "checkpoint_io.hpp"
 #include "h5.hpp"
+#include "trial_tables.hpp"
 
 namespace aecnn::store::format_v1 {
 namespace {
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) items.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
-
 
 TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& file) {
   const std::string where = file + ":/trials/" + id;
@@ -32,7 +20,7 @@ TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& f
   trial.error = h5::read_string_attr(g, "error", where);
   trial.attempts = static_cast<int>(h5::read_int_attr(g, "attempts", where));
   if (h5::has_attr(g, "failures")) trial.failures = static_cast<int>(h5::read_int_attr(g, "failures", where));
-  trial.varying = split_list(h5::read_string_attr(g, "varying", where));
+  trial.varying = split_commas(h5::read_string_attr(g, "varying", where));
   if (h5::has_attr(g, "weights_dropped")) trial.weights_dropped = h5::read_string_attr(g, "weights_dropped", where);
   if (h5::has_attr(g, "suggested_after"))
     trial.suggested_after = static_cast<int>(h5::read_int_attr(g, "suggested_after", where));
@@ -62,13 +50,7 @@ TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& f
     const std::string at = where + "/metrics";
     h5::Id metrics = h5::open_group(g, "metrics", where);
     const hid_t m = metrics.get();
-    result.test_loss = h5::read_double_attr(m, "test_loss", at);
-    result.test_accuracy = h5::read_double_attr(m, "test_accuracy", at);
-    result.test_precision = h5::read_double_attr(m, "test_precision_weighted", at);
-    result.test_recall = h5::read_double_attr(m, "test_recall_weighted", at);
-    result.test_f1 = h5::read_double_attr(m, "test_f1_weighted", at);
-    result.train_eval_loss = h5::read_double_attr(m, "train_eval_loss", at);
-    result.train_eval_accuracy = h5::read_double_attr(m, "train_eval_accuracy", at);
+    set_test_metrics(result, [&](const char* name) { return h5::read_double_attr(m, name, at); });
     result.class_precision = h5::read_array(m, "class_precision", at);
     result.class_recall = h5::read_array(m, "class_recall", at);
     result.class_f1 = h5::read_array(m, "class_f1", at);
@@ -78,18 +60,8 @@ TrialRecord read_trial(hid_t trials, const std::string& id, const std::string& f
       const std::string pat = where + "/provenance";
       h5::Id provenance = h5::open_group(g, "provenance", where);
       const hid_t p = provenance.get();
-      auto& r = result.provenance;
-      r.host = h5::read_string_attr(p, "host", pat);
-      r.cpu_model = h5::read_string_attr(p, "cpu_model", pat);
-      r.cpus_online = static_cast<int>(h5::read_int_attr(p, "cpus_online", pat));
-      r.cpus_allowed = static_cast<int>(h5::read_int_attr(p, "cpus_allowed", pat));
-      r.device = h5::read_string_attr(p, "device", pat);
-      r.libtorch = h5::read_string_attr(p, "libtorch", pat);
-      r.cpu_capability = h5::read_string_attr(p, "cpu_capability", pat);
-      r.blas = h5::read_string_attr(p, "blas", pat);
-      r.mpi = h5::read_string_attr(p, "mpi", pat);
-      r.compiler = h5::read_string_attr(p, "compiler", pat);
-      r.tool_version = h5::read_string_attr(p, "tool_version", pat);
+      result.provenance = provenance_from([&](const char* name) { return h5::read_string_attr(p, name, pat); },
+                                          [&](const char* name) { return h5::read_int_attr(p, name, pat); });
     }
     trial.result = result;
   }

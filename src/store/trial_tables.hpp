@@ -94,6 +94,50 @@ class TrialTables {
 /// long, so that a row past a shorter column (a file being written) reads as empty.
 std::vector<sweep::ConfigMap> read_configs(hid_t file, const std::string& path, std::size_t rows);
 
+/// A comma-separated list (`varying`, `ranks`) as its items.
+inline std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) items.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
+}
+
+/// A provenance record from its fields by name: `text(name)` for strings, `integer(name)` for
+/// counts. Format 2's table, format 1's attributes and the upgrade all build one so.
+template <typename Text, typename Integer>
+train::Provenance provenance_from(Text text, Integer integer) {
+  train::Provenance p;
+  p.host = text("host");
+  p.cpu_model = text("cpu_model");
+  p.cpus_online = static_cast<int>(integer("cpus_online"));
+  p.cpus_allowed = static_cast<int>(integer("cpus_allowed"));
+  p.device = text("device");
+  p.libtorch = text("libtorch");
+  p.cpu_capability = text("cpu_capability");
+  p.blas = text("blas");
+  p.mpi = text("mpi");
+  p.compiler = text("compiler");
+  p.tool_version = text("tool_version");
+  return p;
+}
+
+/// A done trial's test metrics (metric_columns(), by name) from `number(name)`.
+template <typename Number>
+void set_test_metrics(train::TrialResult& result, Number number) {
+  result.test_loss = number("test_loss");
+  result.test_accuracy = number("test_accuracy");
+  result.test_precision = number("test_precision_weighted");
+  result.test_recall = number("test_recall_weighted");
+  result.test_f1 = number("test_f1_weighted");
+  result.train_eval_loss = number("train_eval_loss");
+  result.train_eval_accuracy = number("train_eval_accuracy");
+}
+
 /// The `/trials` columns, with the value a new row holds (for readers and the upgrade).
 struct TrialColumn {
   const char* name;

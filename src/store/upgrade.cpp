@@ -53,21 +53,14 @@ void copy_provenance(hid_t v1_trial, TrialTables& tables, hsize_t row, const std
   const std::string at = where + "/provenance";
   h5::Id group = h5::open_group(v1_trial, "provenance", where);
   const hid_t p = group.get();
-  const auto text = [&](const char* name) { return h5::has_attr(p, name) ? h5::read_string_attr(p, name, at) : ""; };
-  const auto integer = [&](const char* name) { return h5::has_attr(p, name) ? h5::read_int_attr(p, name, at) : 0; };
-  train::Provenance record;
-  record.host = text("host");
-  record.cpu_model = text("cpu_model");
-  record.cpus_online = static_cast<int>(integer("cpus_online"));
-  record.cpus_allowed = static_cast<int>(integer("cpus_allowed"));
-  record.device = text("device");
-  record.libtorch = text("libtorch");
-  record.cpu_capability = text("cpu_capability");
-  record.blas = text("blas");
-  record.mpi = text("mpi");
-  record.compiler = text("compiler");
-  record.tool_version = text("tool_version");
-  tables.set(row, "provenance", tables.provenance_row(record, integer("threads"), text("hdf5"), text("command_line")));
+  const auto text = [&](const char* name) {
+    return h5::has_attr(p, name) ? h5::read_string_attr(p, name, at) : std::string();
+  };
+  const auto integer = [&](const char* name) {
+    return h5::has_attr(p, name) ? h5::read_int_attr(p, name, at) : std::int64_t{0};
+  };
+  tables.set(row, "provenance", tables.provenance_row(provenance_from(text, integer), integer("threads"), text("hdf5"),
+                                                      text("command_line")));
 }
 
 void convert(hid_t from, const std::string& path, hid_t to, const std::string& copy) {
