@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
+#include <utility>
 #include <numeric>
 
 namespace aecnn::analysis {
@@ -57,13 +59,19 @@ double student_t_cdf(double t, double df) {
 }
 
 double student_t_quantile(double p, double df) {
+  // Remembered: every setting's confidence interval asks for the same few (0.975, seeds - 1),
+  // and each answer costs 200 evaluations of the CDF; at 10,000 trials these were most of
+  // aecnn-analyze's time (perf, bench/analyze_speed.sh).
+  thread_local std::map<std::pair<double, double>, double> known;
+  const auto key = std::make_pair(p, df);
+  if (auto it = known.find(key); it != known.end()) return it->second;
   // Bisection on the monotone CDF: 200 halvings pin a double.
   double low = -1e6, high = 1e6;
   for (int i = 0; i < 200; ++i) {
     const double middle = 0.5 * (low + high);
     (student_t_cdf(middle, df) < p ? low : high) = middle;
   }
-  return 0.5 * (low + high);
+  return known[key] = 0.5 * (low + high);
 }
 
 Summary summarize(const std::vector<double>& values) {
