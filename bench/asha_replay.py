@@ -12,6 +12,7 @@ an asynchronous run's order differs. Prints a Markdown table; with --csv writes 
 """
 import argparse
 import os
+import sys
 
 import h5py
 
