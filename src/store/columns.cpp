@@ -233,25 +233,6 @@ Type type_of_column(const Column& column) {
 
 }  // namespace
 
-hsize_t rows(hid_t table, const std::string& name, const std::string& where) {
-  return Column(table, name, where).rows();
-}
-void resize(hid_t table, const std::string& name, hsize_t rows, const std::string& where) {
-  resize_column(Column(table, name, where), rows);
-}
-void write(hid_t table, const std::string& name, hsize_t first, const std::vector<std::int64_t>& values,
-           const std::string& where) {
-  if (!values.empty()) Column(table, name, where).write(first, values.size(), H5T_NATIVE_INT64, values.data());
-}
-void write(hid_t table, const std::string& name, hsize_t first, const std::vector<double>& values,
-           const std::string& where) {
-  if (!values.empty()) Column(table, name, where).write(first, values.size(), H5T_NATIVE_DOUBLE, values.data());
-}
-void write(hid_t table, const std::string& name, hsize_t first, const std::vector<std::string>& values,
-           const std::string& where) {
-  if (!values.empty()) write_strings(Column(table, name, where), first, values);
-}
-
 Handle open(hid_t table, const std::string& name, const std::string& where) {
   const std::string what = where + "/" + name;
   // A 64 KiB chunk cache, not HDF5's 1 MiB: a writer holds about a hundred columns open for a
@@ -264,7 +245,6 @@ Handle open(hid_t table, const std::string& name, const std::string& where) {
   }();
   return Handle{h5::Id(H5Dopen2(table, name.c_str(), access), H5Dclose, what + ": missing"), what};
 }
-hsize_t rows(const Handle& column) { return Column(column).rows(); }
 void resize(const Handle& column, hsize_t rows) { resize_column(Column(column), rows); }
 void write(const Handle& column, hsize_t first, const std::vector<std::int64_t>& values) {
   if (!values.empty()) Column(column).write(first, values.size(), H5T_NATIVE_INT64, values.data());
@@ -318,11 +298,6 @@ std::vector<std::string> read_strings(hid_t table, const std::string& name, cons
     values[i].assign(begin, length);
   }
   return values;
-}
-
-std::vector<double> read_doubles_at(hid_t table, const std::string& name, const std::vector<hsize_t>& rows,
-                                    const std::string& where) {
-  return doubles_at(Column(table, name, where), rows);
 }
 
 Type type_of(hid_t table, const std::string& name, const std::string& where) {

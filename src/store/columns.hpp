@@ -34,30 +34,6 @@ void create(hid_t table, const std::string& name, Type type, hsize_t chunk_rows,
 
 /// Rows in one chunk of the column.
 hsize_t chunk_rows(hid_t table, const std::string& name, const std::string& where);
-/// The column's length.
-hsize_t rows(hid_t table, const std::string& name, const std::string& where);
-/// Makes the column `rows` long (cells added hold the column's fill value until written).
-void resize(hid_t table, const std::string& name, hsize_t rows, const std::string& where);
-
-/// Writes rows `first`, `first + 1`, ... from `values` (row-major when a row has a cell shape).
-void write(hid_t table, const std::string& name, hsize_t first, const std::vector<std::int64_t>& values,
-           const std::string& where);
-void write(hid_t table, const std::string& name, hsize_t first, const std::vector<double>& values,
-           const std::string& where);
-void write(hid_t table, const std::string& name, hsize_t first, const std::vector<std::string>& values,
-           const std::string& where);
-/// One cell.
-inline void write_cell(hid_t table, const std::string& name, hsize_t row, std::int64_t value, const std::string& where) {
-  write(table, name, row, std::vector<std::int64_t>{value}, where);
-}
-inline void write_cell(hid_t table, const std::string& name, hsize_t row, double value, const std::string& where) {
-  write(table, name, row, std::vector<double>{value}, where);
-}
-inline void write_cell(hid_t table, const std::string& name, hsize_t row, const std::string& value,
-                       const std::string& where) {
-  write(table, name, row, std::vector<std::string>{value}, where);
-}
-
 /// A whole column, every row (row-major for cell shapes; `cell_size`, if given, receives the
 /// values per row). Throws H5Error naming the column when it claims more rows than it stores,
 /// or has a type other than the one asked for.
@@ -66,9 +42,6 @@ std::vector<std::int64_t> read_ints(hid_t table, const std::string& name, const 
 std::vector<double> read_doubles(hid_t table, const std::string& name, const std::string& where,
                                  std::size_t* cell_size = nullptr);
 std::vector<std::string> read_strings(hid_t table, const std::string& name, const std::string& where);
-/// The listed rows of a 1-D numeric column, in the order given.
-std::vector<double> read_doubles_at(hid_t table, const std::string& name, const std::vector<hsize_t>& rows,
-                                    const std::string& where);
 
 /// The type a column holds (to read config columns back as the sweep's values).
 Type type_of(hid_t table, const std::string& name, const std::string& where);
@@ -82,8 +55,9 @@ struct Handle {
   std::string what;  ///< file:/table/column, for messages
 };
 Handle open(hid_t table, const std::string& name, const std::string& where);
-hsize_t rows(const Handle& column);
+/// Makes the column `rows` long (cells added hold the column's fill value until written).
 void resize(const Handle& column, hsize_t rows);
+/// Writes rows `first`, `first + 1`, ... from `values` (row-major when a row has a cell shape).
 void write(const Handle& column, hsize_t first, const std::vector<std::int64_t>& values);
 void write(const Handle& column, hsize_t first, const std::vector<double>& values);
 void write(const Handle& column, hsize_t first, const std::vector<std::string>& values);
@@ -94,6 +68,7 @@ inline void write_cell(const Handle& column, hsize_t row, double value) { write(
 inline void write_cell(const Handle& column, hsize_t row, const std::string& value) {
   write(column, row, std::vector<std::string>{value});
 }
+/// The listed rows of a 1-D numeric column, in the order given.
 std::vector<double> read_doubles_at(const Handle& column, const std::vector<hsize_t>& rows);
 Type type_of(const Handle& column);
 

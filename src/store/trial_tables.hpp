@@ -63,9 +63,6 @@ class TrialTables {
   std::int64_t provenance_row(const train::Provenance& provenance, std::int64_t threads, const std::string& hdf5,
                               const std::string& command_line);
 
-  /// Rows written so far in each of the tables a trial appends to (for tests and benchmarks).
-  hsize_t history_rows() const { return history_rows_; }
-
  private:
   void resize_trials(hsize_t rows);
   void ensure_config_column(const std::string& key, const sweep::Value& value);
