@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "h5.hpp"
 
@@ -96,6 +97,19 @@ struct Column {
     return h5::Id(H5Screate_simple(static_cast<int>(counts.size()), counts.data(), nullptr), H5Sclose, what);
   }
 
+  // Writes `count` values of a 1-D column at the listed rows (ascending, distinct).
+  void write_rows(const std::vector<hsize_t>& rows, hid_t memory_type, const void* data) const {
+    if (dims.size() != 1) throw H5Error(what + ": cells are written one a row only in 1-D columns");
+    if (!rows.empty() && rows.back() >= this->rows())
+      throw H5Error(what + ": has no row " + std::to_string(rows.back()) + " (" + std::to_string(this->rows()) + " rows)");
+    h5::Id space(H5Dget_space(get()), H5Sclose, what);
+    H5Sselect_elements(space.get(), H5S_SELECT_SET, rows.size(), rows.data());
+    const hsize_t count = rows.size();
+    h5::Id memory(H5Screate_simple(1, &count, nullptr), H5Sclose, what);
+    if (H5Dwrite(get(), memory_type, memory.get(), space.get(), cell_transfer(), data) < 0)
+      throw H5Error(what + ": cannot write " + std::to_string(count) + " cells");
+  }
+
   void write(hsize_t first, std::size_t values, hid_t memory_type, const void* data) const {
     const hsize_t per_row = cell();
     if (per_row == 0 || values % per_row != 0)
@@ -188,22 +202,58 @@ void resize_column(const Column& column, hsize_t rows) {
     throw H5Error(column.what + ": cannot resize to " + std::to_string(rows) + " rows");
 }
 
-void write_strings(const Column& column, hsize_t first, const std::vector<std::string>& values) {
-  if (values.empty()) return;
+// Strings as the column's memory type wants them, handed to `write(memory_type, data)`.
+template <typename Write>
+void with_strings(const Column& column, const std::vector<const std::string*>& values, Write write) {
   h5::Id type = column.type();
   if (H5Tis_variable_str(type.get()) > 0) {
     std::vector<const char*> pointers;
-    for (const auto& value : values) pointers.push_back(value.c_str());
-    column.write(first, values.size(), vlen_string_type(), pointers.data());
+    for (const auto* value : values) pointers.push_back(value->c_str());
+    write(vlen_string_type(), pointers.data());
     return;
   }
   const std::size_t size = H5Tget_size(type.get());
   std::vector<char> buffer(values.size() * size, '\0');
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (values[i].size() >= size) throw H5Error(column.what + ": '" + values[i] + "' is too long for it");
-    values[i].copy(&buffer[i * size], values[i].size());
+    if (values[i]->size() >= size) throw H5Error(column.what + ": '" + *values[i] + "' is too long for it");
+    values[i]->copy(&buffer[i * size], values[i]->size());
   }
-  column.write(first, values.size(), type.get(), buffer.data());
+  write(type.get(), buffer.data());
+}
+
+void write_strings(const Column& column, hsize_t first, const std::vector<std::string>& values) {
+  if (values.empty()) return;
+  std::vector<const std::string*> pointers;
+  for (const auto& value : values) pointers.push_back(&value);
+  with_strings(column, pointers, [&](hid_t type, const void* data) { column.write(first, values.size(), type, data); });
+}
+
+void write_waiting(const Column& column, const std::map<hsize_t, Handle::Cell>& waiting) {
+  std::vector<hsize_t> rows;
+  for (const auto& entry : waiting) rows.push_back(entry.first);
+  const Handle::Cell& first = waiting.begin()->second;
+  auto all = [&](auto kind) {
+    using T = decltype(kind);
+    std::vector<T> values;
+    for (const auto& entry : waiting) {
+      const T* value = std::get_if<T>(&entry.second);
+      if (value == nullptr) throw H5Error(column.what + ": cells of different types written to it");
+      values.push_back(*value);
+    }
+    return values;
+  };
+  if (std::holds_alternative<std::int64_t>(first)) {
+    const auto values = all(std::int64_t{});
+    column.write_rows(rows, H5T_NATIVE_INT64, values.data());
+  } else if (std::holds_alternative<double>(first)) {
+    const auto values = all(double{});
+    column.write_rows(rows, H5T_NATIVE_DOUBLE, values.data());
+  } else {
+    const auto values = all(std::string{});
+    std::vector<const std::string*> pointers;
+    for (const auto& value : values) pointers.push_back(&value);
+    with_strings(column, pointers, [&](hid_t type, const void* data) { column.write_rows(rows, type, data); });
+  }
 }
 
 std::vector<double> doubles_at(const Column& column, const std::vector<hsize_t>& rows) {
@@ -245,17 +295,82 @@ Handle open(hid_t table, const std::string& name, const std::string& where) {
   }();
   return Handle{h5::Id(H5Dopen2(table, name.c_str(), access), H5Dclose, what + ": missing"), what};
 }
-void resize(const Handle& column, hsize_t rows) { resize_column(Column(column), rows); }
+namespace {
+
+std::size_t appended_values(const Handle& column) {
+  return std::visit([](const auto& values) { return values.size(); }, column.appended);
+}
+
+template <typename T>
+void append_values(const Handle& column, hsize_t first, const std::vector<T>& values) {
+  if (values.empty()) return;
+  if (column.appended_cell == 0) column.appended_cell = Column(column).cell();
+  auto* held = std::get_if<std::vector<T>>(&column.appended);
+  if (held == nullptr || (!held->empty() && first != column.appended_first + held->size() / column.appended_cell)) {
+    flush(column);
+    column.appended = std::vector<T>();
+    held = std::get_if<std::vector<T>>(&column.appended);
+  }
+  if (held->empty()) column.appended_first = first;
+  held->insert(held->end(), values.begin(), values.end());
+}
+
+}  // namespace
+
+void append(const Handle& column, hsize_t first, const std::vector<std::int64_t>& values) {
+  append_values(column, first, values);
+}
+void append(const Handle& column, hsize_t first, const std::vector<double>& values) {
+  append_values(column, first, values);
+}
+
+void flush(const Handle& column) {
+  // Taken out first: a failed write throws out of the writer, which then never commits them.
+  if (appended_values(column) > 0) {
+    auto appended = std::move(column.appended);
+    column.appended = std::vector<std::int64_t>();
+    const Column open(column);
+    std::visit(
+        [&](const auto& values) {
+          using T = typename std::decay_t<decltype(values)>::value_type;
+          resize_column(open, column.appended_first + values.size() / open.cell());
+          Column(column).write(column.appended_first, values.size(),
+                               std::is_same_v<T, double> ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64, values.data());
+        },
+        appended);
+  }
+  if (column.waiting.empty()) return;
+  const auto waiting = std::move(column.waiting);
+  column.waiting.clear();
+  write_waiting(Column(column), waiting);
+}
+void resize(const Handle& column, hsize_t rows) {
+  flush(column);
+  resize_column(Column(column), rows);
+}
 void write(const Handle& column, hsize_t first, const std::vector<std::int64_t>& values) {
+  flush(column);
   if (!values.empty()) Column(column).write(first, values.size(), H5T_NATIVE_INT64, values.data());
 }
 void write(const Handle& column, hsize_t first, const std::vector<double>& values) {
+  flush(column);
   if (!values.empty()) Column(column).write(first, values.size(), H5T_NATIVE_DOUBLE, values.data());
 }
 void write(const Handle& column, hsize_t first, const std::vector<std::string>& values) {
+  flush(column);
   write_strings(Column(column), first, values);
 }
+double read_cell(const Handle& column, hsize_t row) {
+  if (const auto it = column.waiting.find(row); it != column.waiting.end()) {
+    if (const auto* value = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*value);
+    if (const auto* value = std::get_if<double>(&it->second)) return *value;
+    throw H5Error(column.what + ": not a column of numbers");
+  }
+  if (row >= column.appended_first && appended_values(column) > 0) flush(column);  // it may be appended
+  return doubles_at(Column(column), {row})[0];
+}
 std::vector<double> read_doubles_at(const Handle& column, const std::vector<hsize_t>& rows) {
+  flush(column);
   return doubles_at(Column(column), rows);
 }
 Type type_of(const Handle& column) { return type_of_column(Column(column)); }

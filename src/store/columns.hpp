@@ -10,7 +10,9 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "h5.hpp"
@@ -50,9 +52,21 @@ Type type_of(hid_t table, const std::string& name, const std::string& where);
 /// name for each cell was a sixth of a no-op trial's cost, and HDF5 keeps a dataset's chunk
 /// cache only while some handle holds it open (so a batch's cells reach the file once, at its
 /// commit, not once per cell).
+///
+/// Cells written one at a time (write_cell) wait in the handle until flush(): one HDF5 write per
+/// column then, with every waiting cell selected, instead of one per cell. A trial's start and
+/// end touch a few dozen cells, and each HDF5 call on its own was most of rank 0's time per
+/// no-op trial (perf). Every other use of the handle flushes it first; the writer flushes all
+/// before each commit, so a commit holds every cell written before it.
 struct Handle {
+  using Cell = std::variant<std::int64_t, double, std::string>;
   h5::Id id;
   std::string what;  ///< file:/table/column, for messages
+  mutable std::map<hsize_t, Cell> waiting = {};  ///< row -> value; the last write of a row wins
+  /// Rows appended (append()) and not written yet: from row `appended_first`, row-major.
+  mutable hsize_t appended_first = 0;
+  mutable hsize_t appended_cell = 0;  ///< values a row holds, read at the first append
+  mutable std::variant<std::vector<std::int64_t>, std::vector<double>> appended = {};
 };
 Handle open(hid_t table, const std::string& name, const std::string& where);
 /// Makes the column `rows` long (cells added hold the column's fill value until written).
@@ -61,13 +75,19 @@ void resize(const Handle& column, hsize_t rows);
 void write(const Handle& column, hsize_t first, const std::vector<std::int64_t>& values);
 void write(const Handle& column, hsize_t first, const std::vector<double>& values);
 void write(const Handle& column, hsize_t first, const std::vector<std::string>& values);
-inline void write_cell(const Handle& column, hsize_t row, std::int64_t value) {
-  write(column, row, std::vector<std::int64_t>{value});
-}
-inline void write_cell(const Handle& column, hsize_t row, double value) { write(column, row, std::vector<double>{value}); }
-inline void write_cell(const Handle& column, hsize_t row, const std::string& value) {
-  write(column, row, std::vector<std::string>{value});
-}
+/// One cell of a one-value-a-row column, written at the next flush (see Handle).
+inline void write_cell(const Handle& column, hsize_t row, std::int64_t value) { column.waiting[row] = value; }
+inline void write_cell(const Handle& column, hsize_t row, double value) { column.waiting[row] = value; }
+inline void write_cell(const Handle& column, hsize_t row, const std::string& value) { column.waiting[row] = value; }
+/// Rows `first`, `first + 1`, ... past the column's end, added at the next flush (with the
+/// rows appended before them, if they follow on: else those are flushed first).
+void append(const Handle& column, hsize_t first, const std::vector<std::int64_t>& values);
+void append(const Handle& column, hsize_t first, const std::vector<double>& values);
+/// Writes the rows appended and the cells waiting in the handle: one resize and one write for
+/// the rows, one write with every waiting cell selected.
+void flush(const Handle& column);
+/// One cell of a 1-D numeric column, as written last (waiting or not).
+double read_cell(const Handle& column, hsize_t row);
 /// The listed rows of a 1-D numeric column, in the order given.
 std::vector<double> read_doubles_at(const Handle& column, const std::vector<hsize_t>& rows);
 Type type_of(const Handle& column);

@@ -347,13 +347,17 @@ void TrialTables::write_config(hsize_t row, const sweep::ConfigMap& config) {
   }
 }
 
+void TrialTables::flush() const {
+  for (const auto& entry : open_) columns::flush(entry.second);
+}
+
 void TrialTables::set(hsize_t row, const char* name, std::int64_t value) { columns::write_cell(column("trials", name), row, value); }
 void TrialTables::set(hsize_t row, const char* name, double value) { columns::write_cell(column("trials", name), row, value); }
 void TrialTables::set(hsize_t row, const char* name, const std::string& value) {
   columns::write_cell(column("trials", name), row, value);
 }
 std::int64_t TrialTables::get_int(hsize_t row, const char* name) const {
-  return static_cast<std::int64_t>(columns::read_doubles_at(column("trials", name), {row})[0]);
+  return static_cast<std::int64_t>(columns::read_cell(column("trials", name), row));
 }
 
 void TrialTables::mark_dropped(const char* table_name, const std::vector<hsize_t>& rows) {
@@ -363,9 +367,7 @@ void TrialTables::mark_dropped(const char* table_name, const std::vector<hsize_t
 void TrialTables::append_history(hsize_t row, const std::vector<train::EpochRecord>& records) {
   if (records.empty()) return;
   const hsize_t first = history_rows_, rows = first + records.size();
-  columns::resize(column("history", "trial"), rows);
-  columns::write(column("history", "trial"), first,
-                 std::vector<std::int64_t>(records.size(), static_cast<std::int64_t>(row)));
+  columns::append(column("history", "trial"), first, std::vector<std::int64_t>(records.size(), static_cast<std::int64_t>(row)));
   std::vector<std::vector<double>> values(kHistoryColumns.size());
   for (const auto& record : records) {
     const auto cells = history_row(record);
@@ -373,9 +375,8 @@ void TrialTables::append_history(hsize_t row, const std::vector<train::EpochReco
   }
   for (std::size_t c = 0; c < kHistoryColumns.size(); ++c) {
     const columns::Handle& handle = column("history", kHistoryColumns[c]);
-    columns::resize(handle, rows);
-    if (c == 0) columns::write(handle, first, std::vector<std::int64_t>(values[0].begin(), values[0].end()));
-    else columns::write(handle, first, values[c]);
+    if (c == 0) columns::append(handle, first, std::vector<std::int64_t>(values[0].begin(), values[0].end()));
+    else columns::append(handle, first, values[c]);
   }
   for (hsize_t r = first; r < rows; ++r) history_of_[row].push_back(r);
   history_rows_ = rows;
@@ -401,7 +402,6 @@ std::vector<train::EpochRecord> TrialTables::history(hsize_t row) const {
 }
 
 void TrialTables::append_metrics(hsize_t row, const train::TrialResult& result) {
-  h5::Id metrics = table(file_, "metrics", path_);
   const std::string where = where_of(path_, "metrics");
   // Per-class columns are as wide as the data set has classes; `classes` says how many of a
   // row's cells hold values (none for a benchmark's no-op trial), the rest NaN and 0.
@@ -414,6 +414,7 @@ void TrialTables::append_metrics(hsize_t row, const train::TrialResult& result) 
                   std::to_string(width) + " classes");
   const hsize_t chunk = metrics_chunk(trial_chunk_);
   if (classes_ == 0) {
+    h5::Id metrics = table(file_, "metrics", path_);
     columns::create(metrics.get(), "trial", Type::kInt64, chunk, where);
     for (const char* c : metric_columns()) columns::create(metrics.get(), c, Type::kFloat64, chunk, where);
     columns::create(metrics.get(), "classes", Type::kInt64, chunk, where);
@@ -426,11 +427,7 @@ void TrialTables::append_metrics(hsize_t row, const train::TrialResult& result) 
     classes_ = width;
   }
   const hsize_t first = metrics_rows_, rows = first + 1;
-  const auto append = [&](const char* name, const auto& values) {
-    const columns::Handle& handle = column("metrics", name);
-    columns::resize(handle, rows);
-    columns::write(handle, first, values);
-  };
+  const auto append = [&](const char* name, const auto& values) { columns::append(column("metrics", name), first, values); };
   append("trial", std::vector<std::int64_t>{static_cast<std::int64_t>(row)});
   const double scalars[] = {result.test_loss,   result.test_accuracy,   result.test_precision, result.test_recall,
                             result.test_f1,     result.train_eval_loss, result.train_eval_accuracy};

@@ -49,6 +49,9 @@ class TrialTables {
   void set(hsize_t row, const char* column, double value);
   void set(hsize_t row, const char* column, const std::string& value);
   std::int64_t get_int(hsize_t row, const char* column) const;
+  /// Writes every cell still waiting in an open column (columns::Handle): before a commit, and
+  /// before anything reads the tables by name.
+  void flush() const;
 
   /// History rows of the trial at `row`, in the order appended; replacing marks the old ones -1.
   void append_history(hsize_t row, const std::vector<train::EpochRecord>& records);

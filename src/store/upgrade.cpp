@@ -102,6 +102,7 @@ void convert(hid_t from, const std::string& path, hid_t to, const std::string& c
         H5Ocopy(group.get(), "checkpoint", checkpoints.get(), r.id.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
       throw H5Error(where + "/checkpoint: cannot copy: " + h5::library_error());
   }
+  tables.flush();
   // The pruners' and the sampler's tables have not changed.
   for (const char* table : {"pruning", "search"})
     if (h5::exists(from, table) && H5Ocopy(from, table, to, table, H5P_DEFAULT, H5P_DEFAULT) < 0)

@@ -76,6 +76,7 @@ struct ResultsWriter::Impl {
       batch_changed = true;
       return;
     }
+    tables->flush();
     journaled::commit(file.get(), path);
   }
   void end_batch() {
@@ -201,6 +202,7 @@ std::map<std::string, TrialState> ResultsWriter::trial_states() const {
   const hid_t file = impl_->file.get();
   const std::string& path = impl_->path;
   const std::string where = impl_->where("/trials");
+  impl_->tables->flush();
   h5::Id trials = h5::open_group(file, "/trials", path);
   const auto ids = columns::read_strings(trials.get(), "id", where);
   const auto status = columns::read_strings(trials.get(), "status", where);
