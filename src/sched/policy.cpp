@@ -46,8 +46,29 @@ std::optional<Dispatch> Policy::fit(int trial) const {
   return dispatch;
 }
 
+std::optional<Dispatch> Policy::pipelined() const {
+  if (depth_ <= 1 || queue_.empty()) return std::nullopt;
+  const int trial = queue_.front();
+  if (workers_needed_.at(trial) != 1 || exclusive(trial)) return std::nullopt;
+  if (static_cast<std::size_t>(trial) < pipelinable_.size() && !pipelinable_[static_cast<std::size_t>(trial)])
+    return std::nullopt;
+  // Only busy workers: an idle one with nothing is held for an exclusive trial, or free.
+  int worker = -1;
+  std::size_t least = depth_;
+  for (const auto& [rank, load] : load_)
+    if (load > 0 && load < least) {
+      worker = rank;
+      least = load;
+    }
+  if (worker < 0) return std::nullopt;
+  return Dispatch{trial, {worker}, {}};
+}
+
 Dispatch Policy::start(std::deque<int>::iterator position, Dispatch dispatch) {
-  for (int worker : dispatch.workers) free_.erase(worker);
+  for (int worker : dispatch.workers) {
+    free_.erase(worker);
+    ++load_[worker];
+  }
   for (int worker : dispatch.held) free_.erase(worker);
   queue_.erase(position);
   running_.push_back(dispatch);
@@ -55,7 +76,11 @@ Dispatch Policy::start(std::deque<int>::iterator position, Dispatch dispatch) {
 }
 
 std::optional<Dispatch> Policy::next() {
-  if (queue_.empty() || free_.empty()) return std::nullopt;
+  if (queue_.empty()) return std::nullopt;
+  if (free_.empty()) {
+    if (auto queued = pipelined()) return start(queue_.begin(), std::move(*queued));
+    return std::nullopt;
+  }
   if (auto head = fit(queue_.front())) {
     backfilled_ = 0;  // the head starts: a new wait begins with the next head
     return start(queue_.begin(), std::move(*head));
@@ -73,7 +98,8 @@ std::optional<Dispatch> Policy::next() {
 void Policy::trial_ended(int trial) {
   auto it = std::find_if(running_.begin(), running_.end(), [&](const Dispatch& d) { return d.trial == trial; });
   if (it == running_.end()) return;
-  free_.insert(it->workers.begin(), it->workers.end());
+  for (int worker : it->workers)
+    if (--load_[worker] == 0) free_.insert(worker);
   free_.insert(it->held.begin(), it->held.end());
   running_.erase(it);
 }

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 namespace aecnn::sched {
 namespace {
 
@@ -166,6 +169,54 @@ TEST(Policy, WithoutALayoutAllWorkersShareOneNode) {
   auto d = policy.next();
   ASSERT_TRUE(d);
   EXPECT_THAT(d->held, ElementsAre(2));
+}
+
+TEST(Policy, PipeliningHandsBusyWorkersUpToDepthTrialsEach) {
+  Policy policy({0, 1, 2, 3, 4, 5}, {1, 1, 1, 1, 1, 1}, {1, 2});
+  policy.set_pipeline_depth(2);
+  std::vector<std::pair<int, int>> given;  // trial, worker
+  while (auto d = policy.next()) given.emplace_back(d->trial, d->workers.front());
+  // Idle workers first, then one more each, the least loaded first; then nothing.
+  EXPECT_THAT(given, ElementsAre(std::pair{0, 1}, std::pair{1, 2}, std::pair{2, 1}, std::pair{3, 2}));
+  policy.trial_ended(0);  // worker 1 still holds trial 2: busy, one slot open
+  auto e = policy.next();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->trial, 4);
+  EXPECT_THAT(e->workers, ElementsAre(1));
+  EXPECT_FALSE(policy.next());
+  for (int trial : {1, 2, 3, 4}) policy.trial_ended(trial);
+  auto f = policy.next();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->trial, 5);
+  policy.trial_ended(5);
+  EXPECT_TRUE(policy.all_done());
+}
+
+TEST(Policy, PipeliningNeverQueuesAGangOrAnExclusiveTrialBehindBusyWorkers) {
+  NodeLayout layout;
+  layout.exclusive = {false, false, true, false};
+  Policy policy({0, 1, 2, 3}, {1, 2, 1, 1}, {1, 2}, layout);
+  policy.set_pipeline_depth(4);
+  auto a = policy.next();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->trial, 0);
+  // The head (trial 1) needs two workers: worker 2 is free but alone, so trials behind it may
+  // backfill it, and nothing is pipelined onto worker 1.
+  auto b = policy.next();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->trial, 3);  // backfill: trial 2 is exclusive and worker 1 is busy
+  EXPECT_FALSE(policy.next());
+  policy.trial_ended(0);
+  policy.trial_ended(3);
+  auto gang = policy.next();
+  ASSERT_TRUE(gang);
+  EXPECT_EQ(gang->trial, 1);
+  EXPECT_THAT(gang->workers, ElementsAre(1, 2));
+  EXPECT_FALSE(policy.next());  // the exclusive trial waits for idle workers, not a queue slot
+  policy.trial_ended(1);
+  auto exclusive = policy.next();
+  ASSERT_TRUE(exclusive);
+  EXPECT_EQ(exclusive->trial, 2);
 }
 
 }  // namespace

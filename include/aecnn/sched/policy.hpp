@@ -11,10 +11,17 @@
 // An exclusive trial (for clean timing) starts only on whole nodes none of whose workers is
 // busy, and keeps the other workers of those nodes idle ("held") until it ends, so that it has
 // the node's cores to itself. It waits for such nodes as a gang waits for its workers.
+//
+// Pipelining, for trials much shorter than a dispatch (search benchmarks, no-op trials): with a
+// depth d > 1, a busy worker may be handed up to d trials at once; it runs them in order. Only a
+// one-worker, non-exclusive trial at the head of the queue is pipelined, so a waiting gang or
+// exclusive trial still sees workers drain and starts.
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 #include <vector>
 
 namespace aecnn::sched {
@@ -48,6 +55,12 @@ class Policy {
   void trial_ended(int trial);
   /// Queues an ended trial again, last (a retry after a failure).
   void requeue(int trial) { queue_.push_back(trial); }
+  /// How many trials one worker may hold at once (1: one trial per free worker, the default).
+  void set_pipeline_depth(std::size_t depth) { depth_ = std::max<std::size_t>(depth, 1); }
+  /// Per trial index, whether it may be pipelined at all (missing = yes). A trial whose start
+  /// depends on what has ended before it (model-based search) must not be.
+  void set_pipelinable(std::vector<bool> pipelinable) { pipelinable_ = std::move(pipelinable); }
+  std::size_t pipeline_depth() const { return depth_; }
 
   bool all_done() const { return queue_.empty() && running_.empty(); }
   std::size_t pending() const { return queue_.size(); }
@@ -56,6 +69,8 @@ class Policy {
  private:
   /// The workers (and the held ones) `trial` would get now, or nothing if it cannot start.
   std::optional<Dispatch> fit(int trial) const;
+  /// The head of the queue for the least-loaded busy worker, if pipelining allows it.
+  std::optional<Dispatch> pipelined() const;
   Dispatch start(std::deque<int>::iterator position, Dispatch dispatch);
   bool exclusive(int trial) const;
   int node_of(int worker) const;
@@ -64,7 +79,10 @@ class Policy {
   std::vector<int> workers_needed_;
   NodeLayout layout_;
   std::map<int, std::size_t> node_size_;  ///< workers per node
-  std::set<int> free_;
+  std::set<int> free_;                ///< workers holding no trial (and not held)
+  std::map<int, std::size_t> load_;   ///< trials each worker holds (running or pipelined)
+  std::size_t depth_ = 1;
+  std::vector<bool> pipelinable_;
   std::vector<Dispatch> running_;
   std::size_t max_backfill_;
   std::size_t backfilled_ = 0;  ///< trials started past the current head while it waits
