@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <deque>
 #include <list>
 #include <map>
 #include <memory>
@@ -74,6 +75,10 @@ class Dispatcher {
         pruning_(*job.trials, job.pruners), search_(*job.trials, job.searches),
         weights_(job.keep_weights, *job.trials, job.rank_weights_by) {
     failures_.resize(job.trials->size(), 0);
+    std::vector<bool> pipelinable(job.trials->size());
+    for (std::size_t trial = 0; trial < pipelinable.size(); ++trial)
+      pipelinable[trial] = !search_.searches(static_cast<int>(trial)) && !pruning_.watches(static_cast<int>(trial));
+    policy_.set_pipelinable(std::move(pipelinable));
     pruning_.replay(job.pruning_history, job.results_file);
     search_.replay(job.observation_history, *job.trials, job.results_file);
     // The keeper starts from the weights the file holds; what it does not keep (a policy changed
@@ -136,6 +141,7 @@ class Dispatcher {
 
   /// The trial ended: ran all its epochs, or stopped by its pruner (result.pruned).
   void done(int trial, const train::TrialResult& result) {
+    pace(result.wall_seconds);
     const auto observation =
         search_.observe(trial_spec(trial), result.history, !result.pruned, result.restored_best ? result.best_epoch : 0);
     if (result.pruned) {
@@ -177,6 +183,36 @@ class Dispatcher {
     for (const auto& trial : *job.trials) needed.push_back(sweep::to_trial_config(trial.config).ranks);
     return needed;
   }
+
+  // Pipelining (see Policy) pays only when a trial takes less than handing it out: rank 0's
+  // commit and the round trip of messages. Workers then get several trials at once, and one
+  // commit covers many. It is on while each of the last kPaceWindow trials ran under
+  // kShortTrialSeconds, as the worker timed it; one longer trial turns it off, so trials that
+  // train are handed out one per free worker. What it costs: a queued trial waits behind at
+  // most kPipelineDepth - 1 short ones.
+  static constexpr std::size_t kPaceWindow = 32;
+  static constexpr double kShortTrialSeconds = 0.02;
+  static constexpr std::size_t kPipelineDepth = 32;
+  void pace(double seconds) {
+    recent_seconds_.push_back(seconds);
+    if (recent_seconds_.size() > kPaceWindow) recent_seconds_.pop_front();
+    const bool short_trials =
+        recent_seconds_.size() == kPaceWindow &&
+        *std::max_element(recent_seconds_.begin(), recent_seconds_.end()) < kShortTrialSeconds;
+    const std::size_t depth = short_trials ? kPipelineDepth : 1;
+    if (depth == policy_.pipeline_depth()) return;
+    policy_.set_pipeline_depth(depth);
+    char line[200];
+    if (depth > 1)
+      std::snprintf(line, sizeof line,
+                    "pipelining: the last %zu trials each took under %.0f ms, so each worker is handed up to %zu "
+                    "at once (each is recorded running from when it is handed out)",
+                    kPaceWindow, kShortTrialSeconds * 1000, kPipelineDepth);
+    else
+      std::snprintf(line, sizeof line, "pipelining off: a trial took %.3f s; one trial per free worker again", seconds);
+    log_.note(line);
+  }
+  std::deque<double> recent_seconds_;
 
   const SweepJob& job_;
   TrialLog& log_;
@@ -268,6 +304,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
   Outbox outbox(world);
   std::map<int, Gang> gangs;
   std::set<int> lost_ranks;  ///< silent past the timeout: never waited for again, never believed
+  std::map<int, Clock::time_point> worker_free_since;  ///< when each worker's last trial ended
   SweepOutcome outcome;
   const auto timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(job.worker_timeout_seconds));
 
@@ -285,7 +322,16 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
   auto member_reported = [&](int trial) {
     Gang& gang = gangs.at(trial);
     if (++gang.reported < gang.workers.size()) return;
-    const double seconds = std::chrono::duration<double>(Clock::now() - gang.started).count();
+    // Busy from when its workers were free to take it up: a pipelined trial waited for the one
+    // before it on the same worker.
+    const auto now = Clock::now();
+    auto began = gang.started;
+    for (int worker : gang.workers) {
+      auto& free_since = worker_free_since[worker];
+      began = std::max(began, free_since);
+      free_since = now;
+    }
+    const double seconds = std::chrono::duration<double>(now - began).count();
     outcome.utilisation.busy_rank_seconds += seconds * static_cast<double>(gang.workers.size());
     if (gang.result && !gang.failed) dispatcher.done(trial, *gang.result);
     else if (gang.interrupted || dispatcher.stopping()) dispatcher.interrupted(trial, dispatcher.stop_reason());
@@ -339,9 +385,12 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       discard_message(world, status);
       return;
     }
-    auto heard = [&](int trial) {
-      auto it = gangs.find(trial);
-      if (it != gangs.end()) it->second.last_heard = Clock::now();
+    // Any word from a rank says it is alive, for every trial it holds (a pipelined trial waits
+    // silently behind the one its worker runs).
+    auto heard = [&](int) {
+      const auto now = Clock::now();
+      for (auto& [trial, gang] : gangs)
+        if (std::find(gang.workers.begin(), gang.workers.end(), source) != gang.workers.end()) gang.last_heard = now;
     };
     switch (status.tag()) {
       case kAlive: {
@@ -361,6 +410,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       case kDone: {
         DoneReport report;
         world.recv(source, kDone, report);
+        heard(report.trial);
         gangs.at(report.trial).result = std::move(report.result);
         member_reported(report.trial);
         break;
@@ -395,6 +445,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
   // its syncs were most of rank 0's time. Assignments go out before their commit: a crash in
   // between re-runs those trials, which are not `running` on disk yet.
   constexpr int kBatchMessages = 256;
+  constexpr auto kBatchWindow = std::chrono::milliseconds(10);
   std::optional<mpi::status> arrived;
   while (!dispatcher.policy().all_done()) {
     if (!dispatcher.stopping() && stop_signal() != 0)
@@ -402,8 +453,14 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
     log.begin_batch();
     if (arrived) {
       handle(*arrived);
+      // Pipelined short trials: the batch also takes what arrives within kBatchWindow of its
+      // first message, so a commit covers tens of trials, not the few that arrived during the last.
+      const auto window_end = Clock::now() + (dispatcher.policy().pipeline_depth() > 1 ? kBatchWindow : Clock::duration(0));
       for (int handled = 1; handled < kBatchMessages; ++handled) {
-        const auto more = world.iprobe(mpi::any_source, mpi::any_tag);
+        std::optional<mpi::status> more;
+        if (auto waiting = world.iprobe(mpi::any_source, mpi::any_tag)) more = *waiting;
+        else if (Clock::now() < window_end)
+          more = wait_for_message(world, mpi::any_source, [&] { return Clock::now() >= window_end; });
         if (!more) break;
         handle(*more);
       }
@@ -445,6 +502,10 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
 
 void run_worker(const mpi::communicator& world, const Placement& placement) {
   TrainerCache cache;
+  // Trials rank 0 asked to stop before this worker started them (pipelined ones wait their turn):
+  // each is reported interrupted when its turn comes, without running.
+  std::set<int> stopped_early;
+  auto interrupt = [&](int trial) { stopped_early.insert(trial); };
   for (;;) {
     const mpi::status status = *wait_for_message(world, 0);
     if (status.tag() == kStop) {
@@ -452,9 +513,10 @@ void run_worker(const mpi::communicator& world, const Placement& placement) {
       world.recv(0, kStop, ignored);
       return;
     }
-    if (status.tag() == kInterrupt) {  // for a trial this worker had already finished
-      int ignored;
-      world.recv(0, kInterrupt, ignored);
+    if (status.tag() == kInterrupt) {  // for a trial finished already, or one still waiting
+      int trial = -1;
+      world.recv(0, kInterrupt, trial);
+      interrupt(trial);
       continue;
     }
     Assignment a;
@@ -470,13 +532,20 @@ void run_worker(const mpi::communicator& world, const Placement& placement) {
       world.send(0, kAlive, a.trial);
     };
     // Asked to stop: by rank 0 (for this trial), or by a signal to this process.
-    bool told_to_stop = false;
+    // Interrupts sent after this assignment (it waited behind another trial) arrive after it.
+    while (world.iprobe(0, kInterrupt)) {
+      int trial = -1;
+      world.recv(0, kInterrupt, trial);
+      interrupt(trial);
+    }
+    bool told_to_stop = stopped_early.erase(a.trial) > 0;
     auto should_stop = [&] {
       if (stop_signal() != 0) return true;
       if (world.iprobe(0, kInterrupt)) {
         int trial = -1;
         world.recv(0, kInterrupt, trial);
-        told_to_stop = told_to_stop || trial == a.trial;
+        if (trial == a.trial) told_to_stop = true;
+        else interrupt(trial);
       }
       return told_to_stop;
     };
@@ -485,7 +554,7 @@ void run_worker(const mpi::communicator& world, const Placement& placement) {
     std::optional<train::TrialResult> result;
     if (!a.benchmark_trials.empty()) {
       // A benchmark aid: nothing to train. A test function's epoch is committed as any epoch is.
-      result = benchmark_trial(a.benchmark_trials, a.benchmark_point, [&](const train::EpochRecord& record) {
+      if (!told_to_stop && stop_signal() == 0) result = benchmark_trial(a.benchmark_trials, a.benchmark_point, [&](const train::EpochRecord& record) {
         if (leader) world.send(0, kEpoch, EpochReport{a.trial, record, train::Checkpoint{}});
       }, alive);
     } else {
@@ -523,7 +592,8 @@ void run_worker(const mpi::communicator& world, const Placement& placement) {
               if (status.tag() == kInterrupt) {  // acted on at the next step, as always
                 int trial = -1;
                 world.recv(0, kInterrupt, trial);
-                told_to_stop = told_to_stop || trial == a.trial;
+                if (trial == a.trial) told_to_stop = true;
+                else interrupt(trial);
                 continue;
               }
               Verdict verdict;

@@ -83,6 +83,8 @@ class TrialLog {
   /// The closing lines: counts, failures, and, when the sweep stopped early (`stopped`), how
   /// to resume it.
   void print_summary(bool stopped, const std::string& resume_command);
+  /// A line about the sweep as a whole (how trials are handed out), between the trials' lines.
+  void note(const std::string& line) { event(line); }
 
  private:
   std::vector<store::DroppedWeights> by_id(const std::vector<WeightsDrop>& drops) const;
