@@ -28,6 +28,10 @@ std::string cell(const sweep::ConfigMap& config, const std::string& key) {
   auto it = config.find(key);
   return it == config.end() ? "-" : sweep::to_display(it->second);
 }
+std::string cell(const sweep::LayeredConfig& config, const std::string& key) {
+  const sweep::Value* value = config.get(key);
+  return value == nullptr ? "-" : sweep::to_display(*value);
+}
 
 }  // namespace
 

@@ -175,12 +175,12 @@ class Dispatcher {
     for (int worker : workers)
       if (static_cast<std::size_t>(worker) < job.node_of_rank.size())
         layout.node_of_worker[worker] = job.node_of_rank[static_cast<std::size_t>(worker)];
-    for (const auto& trial : *job.trials) layout.exclusive.push_back(sweep::to_trial_config(trial.config).exclusive);
+    for (const auto& trial : *job.trials) layout.exclusive.push_back(std::get<bool>(trial.config.at("exclusive")));
     return layout;
   }
   static std::vector<int> workers_needed(const SweepJob& job) {
     std::vector<int> needed;
-    for (const auto& trial : *job.trials) needed.push_back(sweep::to_trial_config(trial.config).ranks);
+    for (const auto& trial : *job.trials) needed.push_back(static_cast<int>(std::get<std::int64_t>(trial.config.at("ranks"))));
     return needed;
   }
 

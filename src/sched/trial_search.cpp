@@ -47,9 +47,9 @@ bool TrialSearch::searches(int trial) const { return search_of(trial) != nullptr
 std::optional<std::vector<double>> TrialSearch::internal_values(const Search& search, const sweep::TrialSpec& trial) {
   std::vector<double> values;
   for (const auto& key : search.spec.keys) {
-    const auto it = trial.config.find(key.key);
-    if (it == trial.config.end()) return std::nullopt;
-    const sweep::Value& v = it->second;
+    const sweep::Value* found = trial.config.get(key.key);
+    if (found == nullptr) return std::nullopt;
+    const sweep::Value& v = *found;
     if (key.space.kind == search::ParamSpace::Kind::kChoice) {
       const auto at = std::find(key.choices.begin(), key.choices.end(), v);
       if (at == key.choices.end()) return std::nullopt;

@@ -307,13 +307,13 @@ void TrialTables::add_rows(const std::vector<sweep::TrialSpec>& trials) {
     columns::write(column("trials", "index"), first, indexes);
     columns::write(column("trials", "hash"), first, hashes);
     columns::write(column("trials", "varying"), first, varying);
-    for (const auto& [key, value] : fresh[begin]->config) {
+    for (const auto& [key, value] : fresh[begin]->config.resolved()) {
       ensure_config_column(key, value);
       const Type type = columns::type_of(column("config", key));
       std::vector<sweep::Value> values;
       for (std::size_t i = begin; i < end; ++i) {
-        auto it = fresh[i]->config.find(key);
-        values.push_back(it != fresh[i]->config.end() ? it->second : config_default(key, type));
+        const sweep::Value* found = fresh[i]->config.get(key);
+        values.push_back(found != nullptr ? *found : config_default(key, type));
       }
       write_config_values(column("config", key), type, first, values);
     }

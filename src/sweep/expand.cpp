@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 
 namespace aecnn::sweep {
 
@@ -106,11 +107,12 @@ std::vector<TrialSpec> expand(const SweepSpec& spec) {
     }
 
     std::map<std::string, std::string> id_of_hash;
+    const auto base = std::make_shared<const ConfigMap>(experiment.base);
     for (std::size_t index = 0; index < count; ++index) {
       TrialSpec trial;
       trial.experiment = experiment.name;
       trial.index = static_cast<int>(trials.size());
-      trial.config = experiment.base;
+      trial.config = LayeredConfig(base);
       trial.varying = varying;
       // Mixed-radix decomposition of `index`: the last axis varies fastest, as nested loops would.
       std::size_t rest = index;

@@ -73,10 +73,12 @@ void apply_overrides(std::vector<TrialSpec>& trials, const Overrides& overrides)
   std::map<std::string, std::string> id_of_hash;  // per experiment: "experiment hash" -> id
   std::vector<std::string> duplicates;
   for (auto& trial : trials) {
-    auto& epochs = std::get<std::int64_t>(trial.config.at("epochs"));
-    epochs = scaled(epochs, overrides.epochs_scale, "epochs", overrides);
-    auto& horizon = std::get<std::int64_t>(trial.config.at("lr_horizon"));
-    if (horizon > 0) horizon = scaled(horizon, overrides.epochs_scale, "lr_horizon", overrides);
+    if (overrides.epochs_scale != 1) {  // written only when it changes them: each own value costs memory
+      const auto epochs = std::get<std::int64_t>(trial.config.at("epochs"));
+      trial.config["epochs"] = scaled(epochs, overrides.epochs_scale, "epochs", overrides);
+      const auto horizon = std::get<std::int64_t>(trial.config.at("lr_horizon"));
+      if (horizon > 0) trial.config["lr_horizon"] = scaled(horizon, overrides.epochs_scale, "lr_horizon", overrides);
+    }
     for (const auto& [key, value] : assignments) trial.config[key] = value;
     trial.hash = content_hash(canonical_text(trial.config));
     auto [it, inserted] = id_of_hash.emplace(trial.experiment + " " + trial.hash, trial.id);

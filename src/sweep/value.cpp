@@ -1,7 +1,9 @@
 #include "aecnn/sweep/value.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 namespace aecnn::sweep {
 namespace {
@@ -46,6 +48,50 @@ std::string to_display(const Value& value) {
     return buffer;
   }
   return to_toml(value);
+}
+
+namespace {
+
+template <typename Own>
+auto own_position(Own& own, const std::string& key) {
+  return std::lower_bound(own.begin(), own.end(), key, [](const auto& entry, const std::string& k) { return entry.first < k; });
+}
+
+}  // namespace
+
+LayeredConfig& LayeredConfig::operator=(ConfigMap config) {
+  base_ = std::make_shared<const ConfigMap>(std::move(config));
+  own_.clear();
+  return *this;
+}
+
+const Value* LayeredConfig::get(const std::string& key) const {
+  const auto it = own_position(own_, key);
+  if (it != own_.end() && it->first == key) return &it->second;
+  if (base_ == nullptr) return nullptr;
+  const auto in_base = base_->find(key);
+  return in_base == base_->end() ? nullptr : &in_base->second;
+}
+
+const Value& LayeredConfig::at(const std::string& key) const {
+  const Value* value = get(key);
+  if (value == nullptr) throw std::out_of_range("configuration has no key '" + key + "'");
+  return *value;
+}
+
+Value& LayeredConfig::operator[](const std::string& key) {
+  auto it = own_position(own_, key);
+  if (it != own_.end() && it->first == key) return it->second;
+  Value initial;
+  if (base_ != nullptr)
+    if (const auto in_base = base_->find(key); in_base != base_->end()) initial = in_base->second;
+  return own_.emplace(it, key, std::move(initial))->second;
+}
+
+ConfigMap LayeredConfig::resolved() const {
+  ConfigMap all = base_ != nullptr ? *base_ : ConfigMap();
+  for (const auto& [key, value] : own_) all[key] = value;
+  return all;
 }
 
 }  // namespace aecnn::sweep

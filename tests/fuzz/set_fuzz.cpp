@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;  // a clear error is the right answer to a bad change
   }
   for (const auto& trial : trials) {
-    for (const auto& [key, value] : trial.config)
+    for (const auto& [key, value] : trial.config.resolved())
       if (const auto* i = std::get_if<std::int64_t>(&value))
         if (*i < 0 || *i > aecnn::sweep::kIntKeyLimit) std::abort();  // would wrap in TrialConfig
     (void)aecnn::sweep::to_trial_config(trial.config);

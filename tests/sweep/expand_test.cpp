@@ -4,6 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <stdexcept>
+
 #include "aecnn/sweep/schema.hpp"
 #include "aecnn/sweep/trial_config.hpp"
 #include "sweep_support.hpp"
@@ -177,6 +180,40 @@ TEST(TrialConfig, ReadsEveryKeyOfTheResolvedMap) {
   EXPECT_EQ(c.epochs, 9);
   EXPECT_EQ(c.batch_size, 64);
   EXPECT_DOUBLE_EQ(c.conv_dropout, 0.25);
+}
+
+TEST(LayeredConfig, ReadsTheTrialsOwnValueOverTheSharedBase) {
+  const auto base = std::make_shared<const ConfigMap>(ConfigMap{{"epochs", Value(std::int64_t{5})}, {"lr", Value(0.001)}});
+  LayeredConfig a(base), b(base);
+  a["seed"] = std::int64_t{7};   // a key the base lacks
+  a["lr"] = 0.01;                // one it has
+  EXPECT_EQ(std::get<double>(a.at("lr")), 0.01);
+  EXPECT_EQ(std::get<double>(b.at("lr")), 0.001);  // the base is not changed for its other trials
+  EXPECT_EQ(std::get<std::int64_t>(a.at("epochs")), 5);
+  EXPECT_EQ(a.get("patience"), nullptr);
+  EXPECT_THROW(a.at("patience"), std::out_of_range);
+  EXPECT_EQ(a.count("seed"), 1u);
+  EXPECT_EQ(b.count("seed"), 0u);
+  const ConfigMap want = {{"epochs", Value(std::int64_t{5})}, {"lr", Value(0.01)}, {"seed", Value(std::int64_t{7})}};
+  EXPECT_EQ(a.resolved(), want);
+  EXPECT_EQ(a.size(), 3u);
+  EXPECT_TRUE(a == want);
+  EXPECT_FALSE(a == b);
+  // operator[] on a key the base has starts from the base's value.
+  std::get<std::int64_t>(b["epochs"]) += 1;
+  EXPECT_EQ(std::get<std::int64_t>(b.at("epochs")), 6);
+  EXPECT_EQ(std::get<std::int64_t>(base->at("epochs")), 5);
+}
+
+TEST(LayeredConfig, TrialsOfAnExperimentShareOneBaseAndHashAsFullMaps) {
+  const auto trials = expand_text(kHeader + "[grid]\nseed = [1, 2]\nlr = [0.1, 0.2]\n");
+  ASSERT_EQ(trials.size(), 4u);
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.config.size(), config_keys().size());
+    EXPECT_EQ(t.hash, content_hash(canonical_text(t.config)));
+  }
+  EXPECT_EQ(std::get<double>(trials[3].config.at("lr")), 0.2);
+  EXPECT_EQ(std::get<std::int64_t>(trials[3].config.at("seed")), 2);
 }
 
 TEST(Value, FloatsRoundTripExactly) {

@@ -15,7 +15,7 @@ struct TrialSpec {
   std::string experiment;  ///< the experiment it belongs to
   int index = 0;           ///< position in the whole sweep's expansion, 0-based
   std::string hash;        ///< 16 hex digits of the content hash of `config`
-  ConfigMap config;        ///< fully resolved: every schema key present
+  LayeredConfig config;    ///< fully resolved: every schema key present (the experiment's base shared)
   std::vector<std::string> varying;  ///< keys the experiment's axes set: what tells siblings apart
   /// Model-based search: the keys rank 0 fills in when it starts the trial (until then `config`
   /// holds the base's values for them), and the trial's number among its experiment's searched
