@@ -53,9 +53,9 @@ class ResultsWriter {
   /// unfinished is rolled back first.
   const std::string& recovery_note() const;
 
-  /// Gives each of the sweep's trials its row (status `pending`) where it has none yet, in one
-  /// commit: a run calls it once, before the first trial starts, so that starting a trial
-  /// rewrites a few cells of its row. A trial started without it gets its row then.
+  /// Gives each of the sweep's trials its row (status `pending`) where it has none yet, committed
+  /// 4,096 trials at a time: a run calls it once, before the first trial starts, so that starting
+  /// a trial rewrites a few cells of its row. A trial started without it gets its row then.
   void add_trials(const std::vector<sweep::TrialSpec>& trials);
 
   /// Every trial the file holds that has started, by id: a resumed sweep skips the done ones.
