@@ -70,14 +70,18 @@ struct Gang {
 // stop request.
 class Dispatcher {
  public:
-  Dispatcher(const SweepJob& job, std::vector<int> workers, TrialLog& log)
+  /// `may_pipeline`: workers run in other processes and can hold several trials (the MPI
+  /// scheduler); a serial run takes one trial at a time whatever the policy says.
+  Dispatcher(const SweepJob& job, std::vector<int> workers, TrialLog& log, bool may_pipeline)
       : job_(job), log_(log), failures_(job.failures), policy_(job.to_run, workers_needed(job), workers, layout(job, workers)),
         pruning_(*job.trials, job.pruners), search_(*job.trials, job.searches),
         weights_(job.keep_weights, *job.trials, job.rank_weights_by) {
     failures_.resize(job.trials->size(), 0);
     std::vector<bool> pipelinable(job.trials->size());
-    for (std::size_t trial = 0; trial < pipelinable.size(); ++trial)
-      pipelinable[trial] = !search_.searches(static_cast<int>(trial)) && !pruning_.watches(static_cast<int>(trial));
+    for (std::size_t trial = 0; trial < pipelinable.size(); ++trial) {
+      pipelinable[trial] = may_pipeline && !search_.searches(static_cast<int>(trial)) && !pruning_.watches(static_cast<int>(trial));
+      may_pipeline_ = may_pipeline_ || pipelinable[trial];
+    }
     policy_.set_pipelinable(std::move(pipelinable));
     pruning_.replay(job.pruning_history, job.results_file);
     search_.replay(job.observation_history, *job.trials, job.results_file);
@@ -194,6 +198,7 @@ class Dispatcher {
   static constexpr double kShortTrialSeconds = 0.02;
   static constexpr std::size_t kPipelineDepth = 32;
   void pace(double seconds) {
+    if (!may_pipeline_) return;
     recent_seconds_.push_back(seconds);
     if (recent_seconds_.size() > kPaceWindow) recent_seconds_.pop_front();
     const bool short_trials =
@@ -213,6 +218,7 @@ class Dispatcher {
     log_.note(line);
   }
   std::deque<double> recent_seconds_;
+  bool may_pipeline_ = false;  ///< some trial may be pipelined at all
 
   const SweepJob& job_;
   TrialLog& log_;
@@ -300,7 +306,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
   const auto sweep_start = Clock::now();
   std::vector<int> workers;
   for (int rank = 1; rank < world.size(); ++rank) workers.push_back(rank);
-  Dispatcher dispatcher(job, workers, log);
+  Dispatcher dispatcher(job, workers, log, /*may_pipeline=*/true);
   Outbox outbox(world);
   std::map<int, Gang> gangs;
   std::set<int> lost_ranks;  ///< silent past the timeout: never waited for again, never believed
@@ -627,7 +633,7 @@ void run_worker(const mpi::communicator& world, const Placement& placement) {
 SweepOutcome run_serial(const SweepJob& job, TrialLog& log) {
   TrainerCache cache;
   const std::string device = train::resolve_device(job.device, 0);
-  Dispatcher dispatcher(job, {0}, log);
+  Dispatcher dispatcher(job, {0}, log, /*may_pipeline=*/false);
   while (!dispatcher.policy().all_done()) {
     if (stop_signal() != 0) dispatcher.request_stop(std::string(signal_name(stop_signal())) + " received", stop_signal());
     auto next = dispatcher.next();

@@ -99,7 +99,7 @@ struct Column {
 
   // Writes `count` values of a 1-D column at the listed rows (ascending, distinct).
   void write_rows(const std::vector<hsize_t>& rows, hid_t memory_type, const void* data) const {
-    if (dims.size() != 1) throw H5Error(what + ": cells are written one a row only in 1-D columns");
+    if (dims.size() != 1) throw H5Error(what + ": single cells are written only to 1-D columns");
     if (!rows.empty() && rows.back() >= this->rows())
       throw H5Error(what + ": has no row " + std::to_string(rows.back()) + " (" + std::to_string(this->rows()) + " rows)");
     h5::Id space(H5Dget_space(get()), H5Sclose, what);

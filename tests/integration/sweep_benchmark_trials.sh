@@ -18,6 +18,7 @@ printf 'name = "noop"\ndata_dir = "%s"\n[grid]\nseed = [%s]\n' "$src/data/fashio
 
 "$mpiexec" -n 4 "$build/aecnn-sweep" "$work/noop.toml" -o "$work/r.h5" --benchmark-trials noop > "$work/run.log"
 expect_line "$work/run.log" "300 of 300 trials done, 0 failed"
+expect_line "$work/run.log" "^pipelining: the last 32 trials each took under 20 ms"
 expect_line "$work/run.log" "^rank 0 \(scheduler and writer\) used .* peak resident memory"
 /usr/bin/python3 -c "
 import h5py, sys, results_h5
@@ -122,6 +123,7 @@ PY
 sed -e 's/^n_trials = 30$/n_trials = 40/' -e 's/^seed = 3$/seed = 0/' -e '/^startup_trials/d' \
     -e 's/^fc_dropout = .*/fc_dropout = { uniform = [0.0, 0.9] }/' "$work/branin.toml" > "$work/branin-serial.toml"
 "$build/aecnn-sweep" "$work/branin-serial.toml" -o "$work/serial.h5" --benchmark-trials branin > "$work/serial.log"
+expect_no_line "$work/serial.log" "^pipelining" "one process takes one trial at a time, and searched trials are never pipelined"
 library=$("$build/aecnn_bench_search_sampler" quality 1 40 2>/dev/null | awk -F, '$1 == "branin" && $2 == "aecnn-tpe" {print $4}')
 swept=$(/usr/bin/python3 -c "
 import sys, h5py, results_h5

@@ -57,8 +57,8 @@ class Policy {
   void requeue(int trial) { queue_.push_back(trial); }
   /// How many trials one worker may hold at once (1: one trial per free worker, the default).
   void set_pipeline_depth(std::size_t depth) { depth_ = std::max<std::size_t>(depth, 1); }
-  /// Per trial index, whether it may be pipelined at all (missing = yes). A trial whose start
-  /// depends on what has ended before it (model-based search) must not be.
+  /// Per trial index, whether it may be pipelined at all (missing = yes). A trial whose start or
+  /// stop depends on what has ended before it (model-based search, a pruner) must not be.
   void set_pipelinable(std::vector<bool> pipelinable) { pipelinable_ = std::move(pipelinable); }
   std::size_t pipeline_depth() const { return depth_; }
 
