@@ -393,7 +393,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
     }
     // Any word from a rank says it is alive, for every trial it holds (a pipelined trial waits
     // silently behind the one its worker runs).
-    auto heard = [&](int) {
+    auto heard = [&] {
       const auto now = Clock::now();
       for (auto& [trial, gang] : gangs)
         if (std::find(gang.workers.begin(), gang.workers.end(), source) != gang.workers.end()) gang.last_heard = now;
@@ -402,13 +402,13 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       case kAlive: {
         int trial = -1;
         world.recv(source, kAlive, trial);
-        heard(trial);
+        heard();
         break;
       }
       case kEpoch: {
         EpochReport report;
         world.recv(source, kEpoch, report);
-        heard(report.trial);
+        heard();
         if (const auto stop = dispatcher.epoch(report.trial, report.record, report.checkpoint))
           verdicts.emplace_back(source, Verdict{report.trial, *stop});
         break;
@@ -416,7 +416,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       case kDone: {
         DoneReport report;
         world.recv(source, kDone, report);
-        heard(report.trial);
+        heard();
         gangs.at(report.trial).result = std::move(report.result);
         member_reported(report.trial);
         break;
@@ -424,7 +424,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       case kFailed: {
         FailedReport report;
         world.recv(source, kFailed, report);
-        heard(report.trial);
+        heard();
         note_failure(report.trial, report.message, report.own, report.interrupted, source);
         member_reported(report.trial);
         break;
@@ -432,7 +432,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       case kReleased: {
         ReleasedReport report;
         world.recv(source, kReleased, report);
-        heard(report.trial);
+        heard();
         if (report.failed)
           note_failure(report.trial, report.message, !report.message.empty(), report.interrupted, source);
         member_reported(report.trial);
