@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
 
 #include "aecnn/data/fashion_mnist.hpp"
 
@@ -50,18 +51,20 @@ std::string format_p(double p) {
 
 std::vector<Setting> settings_of(const store::ResultsContents& results, const std::string& experiment) {
   std::vector<Setting> settings;
+  // A search of 100,000 trials has tens of thousands of settings: find each by label in a hash
+  // map, not by a scan of those seen so far. Settings keep the order of their first trial.
+  std::unordered_map<std::string, std::size_t> index_of_label;
   for (const auto& trial : results.trials) {
     if (trial.experiment != experiment || !trial.result || trial.history.empty()) continue;
-    const std::string label = label_of(trial);
-    auto it = std::find_if(settings.begin(), settings.end(), [&](const Setting& s) { return s.label == label; });
-    if (it == settings.end()) {
-      it = settings.insert(settings.end(), Setting{});
-      it->label = label;
+    auto [found, added] = index_of_label.try_emplace(label_of(trial), settings.size());
+    if (added) {
+      Setting& setting = settings.emplace_back();
+      setting.label = found->first;
       for (const auto& key : trial.varying)
-        if (key != "seed") it->varying.push_back(key);
-      it->initial_lr = trial.history.front().lr;
+        if (key != "seed") setting.varying.push_back(key);
+      setting.initial_lr = trial.history.front().lr;
     }
-    it->trials.push_back(&trial);
+    settings[found->second].trials.push_back(&trial);
   }
   for (auto& s : settings) {
     std::vector<double> val_loss, train_accuracy, gap, test, seconds, images_per_second, memory;

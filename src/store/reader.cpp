@@ -121,7 +121,7 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
       provenance_strings.push_back(c);
   const Table provenance(file, "provenance", provenance_ints, {}, provenance_strings, path);
 
-  const auto configs = read_configs(file, path, n);
+  auto configs = read_configs(file, path, n);
   std::vector<TrialRecord> trials;
   trials.reserve(n);
   for (std::size_t r = 0; r < n; ++r) {
@@ -139,7 +139,8 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
     trial.suggested_after = static_cast<int>(suggested_after[r]);
     trial.varying = split_commas(varying[r]);
     trial.weights_dropped = weights_dropped[r];
-    trial.config = configs[r];
+    trial.config = std::move(configs[r]);
+    trial.history.reserve(history_of[r].size());
     for (std::size_t h : history_of[r]) {
       std::array<double, kHistoryColumns.size()> cells{};
       cells[0] = static_cast<double>(history.ints.at("epoch")[h]);
@@ -182,8 +183,10 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
       result.class_precision = first("class_precision");
       result.class_recall = first("class_recall");
       result.class_f1 = first("class_f1");
+      result.class_support.reserve(n);
       for (double v : first("class_support")) result.class_support.push_back(static_cast<std::int64_t>(v));
-      const auto confusion = slice("confusion_matrix", row, classes * classes);
+      const double* confusion = per_class.at("confusion_matrix").data() + row * classes * classes;
+      result.confusion.reserve(n * n);
       for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = 0; j < n; ++j) result.confusion.push_back(static_cast<std::int64_t>(confusion[i * classes + j]));
       const std::int64_t p = provenance_of[r];
