@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <type_traits>
+#include <variant>
 
 #include "aecnn/analysis/file_stem.hpp"
 #include "aecnn/data/fashion_mnist.hpp"
@@ -52,15 +54,20 @@ std::string numeric_key(const std::vector<Setting>& settings) {
   return key;
 }
 
+// A gnuplot title: `text`, and `note` on a second line where there is one.
+std::string title(const std::string& text, const std::string& note) {
+  return note.empty() ? quoted(text) : quoted(text) + " . \"\\n\" . " + quoted(note);
+}
+
 // `label` is the printf format of the value printed above each bar.
 std::string bars(const std::string& dir, const std::string& name, const std::string& title, const std::string& ylabel,
                  const std::vector<Setting>& settings, const std::vector<std::pair<double, double>>& values,
-                 const std::string& label = "%.4f") {
+                 const std::string& label = "%.4f", const std::string& note = "") {
   Figure f(dir, name);
   f.data << "# setting\tmean\tsd\n";
   for (std::size_t i = 0; i < settings.size(); ++i)
     f.data << field(settings[i].label) << "\t" << values[i].first << "\t" << values[i].second << "\n";
-  f.script << "set title " << quoted(title) << "\nset ylabel " << quoted(ylabel) << "\nunset key\n"
+  f.script << "set title " << analysis::title(title, note) << "\nset ylabel " << quoted(ylabel) << "\nunset key\n"
            << "set style fill solid 0.6 border -1\nset boxwidth 0.6\nset xtics rotate by -25\n"
            << "set yrange [0:*]\n"
            << "plot '" << name << ".dat' using 0:2:xtic(1) with boxes lc rgb '#4477aa', "
@@ -69,20 +76,49 @@ std::string bars(const std::string& dir, const std::string& name, const std::str
   return f.draw();
 }
 
+// The settings a figure with one bar, band or line per setting draws: all of them up to
+// kMostDrawn, else the kMostDrawn with the highest mean val accuracy, in their original order. A
+// search of thousands of settings gives bars and curves no one can read and gnuplot minutes of
+// work; the tables and CSVs still hold every setting.
+constexpr std::size_t kMostDrawn = 24;
+
+std::vector<Setting> most_accurate(const std::vector<Setting>& settings) {
+  if (settings.size() <= kMostDrawn) return settings;
+  std::vector<std::size_t> order(settings.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto accuracy = [&](std::size_t i) {
+    const double mean = settings[i].val_accuracy.mean;
+    return std::isnan(mean) ? -1.0 : mean;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return accuracy(a) > accuracy(b); });
+  order.resize(kMostDrawn);
+  std::sort(order.begin(), order.end());
+  std::vector<Setting> drawn;
+  for (std::size_t i : order) drawn.push_back(settings[i]);
+  return drawn;
+}
+
 }  // namespace
 
 std::vector<std::string> write_figures(const std::string& dir, const std::string& experiment,
-                                       const std::vector<Setting>& settings) {
+                                       const std::vector<Setting>& all_settings) {
   std::vector<std::string> names;
-  if (settings.empty()) return names;
+  if (all_settings.empty()) return names;
   check_file_stem(experiment, "experiment name");
   const std::string prefix = experiment + "-";
+  const std::vector<Setting> settings = most_accurate(all_settings);
+  // Said under the title of every figure drawn from `settings` alone.
+  const std::string sampled = settings.size() < all_settings.size()
+                                  ? "the " + std::to_string(settings.size()) + " most accurate of " +
+                                        std::to_string(all_settings.size()) + " settings; every setting is in " +
+                                        prefix + "settings.csv"
+                                  : "";
 
   // Val accuracy per setting, with sd over seeds.
   std::vector<std::pair<double, double>> accuracy;
   for (const auto& s : settings) accuracy.emplace_back(s.val_accuracy.mean, sd_or_zero(s.val_accuracy));
   names.push_back(bars(dir, prefix + "val_accuracy", experiment + ": validation accuracy of the final model (mean, sd over seeds)",
-                       "val accuracy", settings, accuracy));
+                       "val accuracy", settings, accuracy, "%.4f", sampled));
 
   // Epoch axes: a tick per epoch on short runs, so no tick falls between two epochs.
   std::size_t most_epochs = 0;
@@ -102,7 +138,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
              << sd_or_zero(s.val_accuracy) << "\t" << s.train_val_gap.mean << "\n";
     }
     const std::string file = "'" + prefix + "train_vs_val.dat'";
-    f.script << "set title " << quoted(experiment + ": train vs validation accuracy of the final model, gap labelled")
+    f.script << "set title " << title(experiment + ": train vs validation accuracy of the final model, gap labelled", sampled)
              << "\nset style fill solid 0.6 border -1\nset boxwidth 0.35\nset xtics rotate by -25\nset yrange [0:1.1]\n"
              << "plot " << file << " using ($0-0.18):2 with boxes lc rgb '#4477aa' title 'train', "
              << file << " using ($0-0.18):2:3 with yerrorbars lc rgb 'black' pt 0 notitle, "
@@ -126,7 +162,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
                << "\t" << val.low[e] << "\t" << val.high[e] << "\n";
       f.data << "\n\n";
     }
-    f.script << "set title " << quoted(experiment + ": train (dashed) and validation " + metric + " per epoch, band = min-max over seeds")
+    f.script << "set title " << title(experiment + ": train (dashed) and validation " + metric + " per epoch, band = min-max over seeds", sampled)
              << "\n" << epoch_axis << "set ylabel " << quoted(metric) << "\nset style fill transparent solid 0.15 noborder\nplot ";
     for (std::size_t i = 0; i < settings.size(); ++i) {
       const std::string file = "'" + prefix + "curves_" + metric + ".dat' index " + std::to_string(i);
@@ -149,26 +185,38 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
       for (std::size_t e = 0; e < lr.mean.size(); ++e) f.data << e + 1 << "\t" << lr.mean[e] << "\n";
       f.data << "\n\n";
     }
-    f.script << "set title " << quoted(experiment + ": learning rate used each epoch") << "\n" << epoch_axis << "set ylabel 'lr'\nplot ";
+    f.script << "set title " << title(experiment + ": learning rate used each epoch", sampled) << "\n" << epoch_axis << "set ylabel 'lr'\nplot ";
     for (std::size_t i = 0; i < settings.size(); ++i)
       f.script << (i ? ", " : "") << "'" << prefix << "lr.dat' index " << i << " using 1:2 with linespoints lw 2 title "
                << quoted(settings[i].label);
     names.push_back(f.draw());
   }
 
-  // One numeric key (batch size): time, accuracy and memory against it.
-  const std::string key = numeric_key(settings);
-  if (!key.empty() && settings.size() > 1) {
+  // One numeric key (batch size, or the lr of a search): time, accuracy and memory against it.
+  // Every setting is drawn, in the key's order: points on an axis stay readable by the thousand.
+  const std::string key = numeric_key(all_settings);
+  if (!key.empty() && all_settings.size() > 1) {
     check_file_stem(key, "varied key");
+    const auto value_of = [&](const Setting* s) {
+      return std::visit([](const auto& v) -> double {
+        if constexpr (std::is_arithmetic_v<std::decay_t<decltype(v)>>) return static_cast<double>(v);
+        else return 0.0;  // not reached: numeric_key() rejects a key with a string value
+      }, s->trials.front()->config.at(key));
+    };
+    std::vector<const Setting*> by_value;
+    for (const auto& s : all_settings) by_value.push_back(&s);
+    std::stable_sort(by_value.begin(), by_value.end(),
+                     [&](const Setting* a, const Setting* b) { return value_of(a) < value_of(b); });
     Figure f(dir, prefix + "by_" + key);
     f.data << "# " << key << "\ts/epoch mean\tsd\tval accuracy mean\tsd\tpeak MiB mean\tsd\n";
-    for (const auto& s : settings)
-      f.data << field(sweep::to_display(s.trials.front()->config.at(key))) << "\t" << s.epoch_seconds.mean << "\t"
-             << sd_or_zero(s.epoch_seconds) << "\t" << s.val_accuracy.mean << "\t" << sd_or_zero(s.val_accuracy) << "\t"
-             << s.peak_memory_mib.mean << "\t" << sd_or_zero(s.peak_memory_mib) << "\n";
+    for (const Setting* s : by_value)
+      f.data << field(sweep::to_display(s->trials.front()->config.at(key))) << "\t" << s->epoch_seconds.mean << "\t"
+             << sd_or_zero(s->epoch_seconds) << "\t" << s->val_accuracy.mean << "\t" << sd_or_zero(s->val_accuracy) << "\t"
+             << s->peak_memory_mib.mean << "\t" << sd_or_zero(s->peak_memory_mib) << "\n";
     const std::string file = "'" + prefix + "by_" + key + ".dat'";
     // Memory is drawn only where it was measured (memory_measure 'unavailable' records -1).
-    const bool memory = std::any_of(settings.begin(), settings.end(), [](const Setting& s) { return s.peak_memory_mib.n > 0; });
+    const bool memory = std::any_of(all_settings.begin(), all_settings.end(),
+                                    [](const Setting& s) { return s.peak_memory_mib.n > 0; });
     f.script << "set multiplot layout 1," << (memory ? 3 : 2) << " title "
              << quoted(experiment + ": against " + key + " (mean, sd over seeds)" + (memory ? "" : "; memory was not measured"))
              << "\nunset key\nset logscale x 2\nset xlabel " << quoted(key) << "\n"
@@ -187,7 +235,7 @@ std::vector<std::string> write_figures(const std::string& dir, const std::string
     std::vector<std::pair<double, double>> counts;
     for (const auto& s : settings) counts.emplace_back(static_cast<double>(s.params), 0.0);
     names.push_back(bars(dir, prefix + "params", experiment + ": parameters (Keras count_params)", "parameters",
-                         settings, counts, "%.0f"));
+                         settings, counts, "%.0f", sampled));
   }
 
   // The best setting's confusion matrix (summed over seeds) and per-class scores (mean).

@@ -9,6 +9,8 @@
 //   a numeric key      s/epoch, val accuracy and peak memory against it (3 panels: batch size)
 //   params differ      parameters per setting (attention)
 //   the best setting   confusion matrix heatmap with class names; per-class precision/recall/F1
+// Figures with a bar or curve per setting draw the 24 most accurate settings where there are more,
+// and say so in their title; the figure against a numeric key draws them all.
 #include <string>
 #include <vector>
 
