@@ -23,9 +23,9 @@ std::string label_of(const store::TrialRecord& trial) {
   std::string label;
   for (const auto& key : trial.varying) {
     if (key == "seed") continue;
-    auto it = trial.config.find(key);
-    if (it == trial.config.end()) continue;
-    label += (label.empty() ? "" : ", ") + key + "=" + sweep::to_display(it->second);
+    const sweep::Value* value = trial.config.get(key);
+    if (value == nullptr) continue;
+    label += (label.empty() ? "" : ", ") + key + "=" + sweep::to_display(*value);
   }
   return label.empty() ? trial.experiment : label;
 }

@@ -86,8 +86,8 @@ Judgement judge_attention(const std::vector<Setting>& settings) {
               "", ""};
   const Setting* none = nullptr;
   for (const auto& s : settings) {
-    const auto it = s.trials.front()->config.find("attention");
-    if (it != s.trials.front()->config.end() && sweep::to_display(it->second) == "none") none = &s;
+    const sweep::Value* attention = s.trials.front()->config.get("attention");
+    if (attention != nullptr && sweep::to_display(*attention) == "none") none = &s;
   }
   std::string verdicts;
   for (const auto& s : settings) {

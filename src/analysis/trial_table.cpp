@@ -24,10 +24,6 @@ std::vector<std::string> varying_keys(const std::vector<Trial>& trials, const st
   return keys;
 }
 
-std::string cell(const sweep::ConfigMap& config, const std::string& key) {
-  auto it = config.find(key);
-  return it == config.end() ? "-" : sweep::to_display(it->second);
-}
 std::string cell(const sweep::LayeredConfig& config, const std::string& key) {
   const sweep::Value* value = config.get(key);
   return value == nullptr ? "-" : sweep::to_display(*value);

@@ -91,8 +91,9 @@ class TrialTables {
 };
 
 /// Every row's configuration as `/config` holds it (booleans typed back by the schema); `rows`
-/// long, so that a row past a shorter column (a file being written) reads as empty.
-std::vector<sweep::ConfigMap> read_configs(hid_t file, const std::string& path, std::size_t rows);
+/// long, so that a row past a shorter column (a file being written) reads as empty. Values every
+/// row has in common are one map the rows share.
+std::vector<sweep::LayeredConfig> read_configs(hid_t file, const std::string& path, std::size_t rows);
 
 /// A comma-separated list (`varying`, `ranks`) as its items.
 inline std::vector<std::string> split_commas(const std::string& text) {

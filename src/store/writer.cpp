@@ -222,7 +222,7 @@ std::map<std::string, TrialState> ResultsWriter::trial_states() const {
   const auto best_epoch = columns::read_ints(trials.get(), "best_epoch", where);
   const auto restored_best = columns::read_ints(trials.get(), "restored_best", where);
   const bool searched = std::any_of(suggested_after.begin(), suggested_after.end(), [](auto v) { return v >= 0; });
-  const auto configs = searched ? read_configs(file, path, ids.size()) : std::vector<sweep::ConfigMap>();
+  const auto configs = searched ? read_configs(file, path, ids.size()) : std::vector<sweep::LayeredConfig>();
   h5::Id checkpoints = impl_->checkpoints();
   const auto with_weights = h5::member_names(checkpoints.get());
   std::map<std::string, TrialState> states;

@@ -20,7 +20,8 @@ struct TrialRecord {
   std::vector<std::string> varying;  ///< keys that tell this trial from its siblings
   /// Why its weights are not in the file (keep_weights), or "" when they are or were never dropped.
   std::string weights_dropped;
-  sweep::ConfigMap config;
+  /// Its configuration; values every trial of the file has in common are shared between trials.
+  sweep::LayeredConfig config;
   std::vector<train::EpochRecord> history;
   /// Present once the trial is done.
   std::optional<train::TrialResult> result;
