@@ -93,6 +93,7 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
   }
   // Per-class columns: [rows, classes] and [rows, classes, classes].
   std::map<std::string, std::vector<double>> per_class;
+  std::vector<std::int64_t> confusion_cells;  // counts: read as integers, not through doubles
   std::size_t classes = 0;
   if (metrics.present) {
     h5::Id group = h5::open_group(file, "/metrics", path);
@@ -105,8 +106,8 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
         throw H5Error(where + "/" + c + ": not [rows, " + std::to_string(classes) + "]");
     }
     std::size_t cell = 0;
-    per_class["confusion_matrix"] = columns::read_doubles(group.get(), "confusion_matrix", where, &cell);
-    if (cell != classes * classes || per_class["confusion_matrix"].size() < metrics.rows * cell)
+    confusion_cells = columns::read_ints(group.get(), "confusion_matrix", where, &cell);
+    if (cell != classes * classes || confusion_cells.size() < metrics.rows * cell)
       throw H5Error(where + "/confusion_matrix: not [rows, " + std::to_string(classes) + ", " + std::to_string(classes) + "]");
   }
   const auto slice = [&](const char* c, std::size_t row, std::size_t width) {
@@ -120,6 +121,11 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
     if (std::find(provenance_ints.begin(), provenance_ints.end(), c) == provenance_ints.end())
       provenance_strings.push_back(c);
   const Table provenance(file, "provenance", provenance_ints, {}, provenance_strings, path);
+  // A run has one provenance row per rank and version: built once each, copied to its trials.
+  std::vector<train::Provenance> provenance_rows;
+  for (std::size_t p = 0; p < provenance.rows; ++p)
+    provenance_rows.push_back(provenance_from([&](const char* c) { return provenance.strings.at(c)[p]; },
+                                              [&](const char* c) { return provenance.ints.at(c)[p]; }));
 
   auto configs = read_configs(file, path, n);
   std::vector<TrialRecord> trials;
@@ -185,15 +191,12 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
       result.class_f1 = first("class_f1");
       result.class_support.reserve(n);
       for (double v : first("class_support")) result.class_support.push_back(static_cast<std::int64_t>(v));
-      const double* confusion = per_class.at("confusion_matrix").data() + row * classes * classes;
+      const std::int64_t* confusion = confusion_cells.data() + row * classes * classes;
       result.confusion.reserve(n * n);
       for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = 0; j < n; ++j) result.confusion.push_back(static_cast<std::int64_t>(confusion[i * classes + j]));
+        result.confusion.insert(result.confusion.end(), confusion + i * classes, confusion + i * classes + n);
       const std::int64_t p = provenance_of[r];
-      if (p >= 0 && static_cast<std::size_t>(p) < provenance.rows) {
-        result.provenance = provenance_from([&](const char* c) { return provenance.strings.at(c)[p]; },
-                                            [&](const char* c) { return provenance.ints.at(c)[p]; });
-      }
+      if (p >= 0 && static_cast<std::size_t>(p) < provenance_rows.size()) result.provenance = provenance_rows[p];
       trial.result = std::move(result);
     }
     trials.push_back(std::move(trial));
