@@ -109,7 +109,7 @@ class ResultsWriter {
 
   /// Ends a finished run's writing: when the file holds much space that this run or earlier
   /// ones freed and did not reuse (dropped weights, done trials' resume state: at least 4 MiB
-  /// and a quarter of the file), replaces it with a compacted copy (compaction.hpp). Returns a
+  /// and an eighth of the file), replaces it with a compacted copy (compaction.hpp). Returns a
   /// line saying what it gave back, or "". The last call: the writer holds no file after it.
   std::string close_and_compact();
 
