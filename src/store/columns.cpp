@@ -157,6 +157,24 @@ std::vector<T> read_numbers(hid_t table, const std::string& name, const std::str
   return values;
 }
 
+template <typename T>
+std::vector<T> read_number_rows(hid_t table, const std::string& name, const std::string& where, hid_t memory_type,
+                                bool floats_allowed, hsize_t first, hsize_t count, std::size_t* cell_size) {
+  Column column(table, name, where);
+  const H5T_class_t type_class = column.type_class();
+  if (type_class != H5T_INTEGER && !(floats_allowed && type_class == H5T_FLOAT))
+    throw H5Error(column.what + ": not a column of " + (floats_allowed ? "numbers" : "integers"));
+  column.checked_count();
+  if (cell_size != nullptr) *cell_size = static_cast<std::size_t>(column.cell());
+  std::vector<T> values(static_cast<std::size_t>(count * column.cell()));
+  if (values.empty()) return values;
+  h5::Id space(H5Dget_space(column.get()), H5Sclose, column.what);
+  h5::Id memory = column.select(space.get(), first, count);
+  if (H5Dread(column.get(), memory_type, memory.get(), space.get(), H5P_DEFAULT, values.data()) < 0)
+    throw H5Error(column.what + ": cannot read rows from " + std::to_string(first));
+  return values;
+}
+
 }  // namespace
 
 void create(hid_t table, const std::string& name, Type type, hsize_t chunk_rows, const std::string& where,
@@ -383,6 +401,16 @@ std::vector<std::int64_t> read_ints(hid_t table, const std::string& name, const 
 std::vector<double> read_doubles(hid_t table, const std::string& name, const std::string& where,
                                  std::size_t* cell_size) {
   return read_numbers<double>(table, name, where, H5T_NATIVE_DOUBLE, true, cell_size);
+}
+
+std::vector<std::int64_t> read_int_rows(hid_t table, const std::string& name, const std::string& where, hsize_t first,
+                                        hsize_t count, std::size_t* cell_size) {
+  return read_number_rows<std::int64_t>(table, name, where, H5T_NATIVE_INT64, false, first, count, cell_size);
+}
+
+std::vector<double> read_double_rows(hid_t table, const std::string& name, const std::string& where, hsize_t first,
+                                     hsize_t count, std::size_t* cell_size) {
+  return read_number_rows<double>(table, name, where, H5T_NATIVE_DOUBLE, true, first, count, cell_size);
 }
 
 std::vector<std::string> read_strings(hid_t table, const std::string& name, const std::string& where) {

@@ -44,6 +44,12 @@ std::vector<std::int64_t> read_ints(hid_t table, const std::string& name, const 
 std::vector<double> read_doubles(hid_t table, const std::string& name, const std::string& where,
                                  std::size_t* cell_size = nullptr);
 std::vector<std::string> read_strings(hid_t table, const std::string& name, const std::string& where);
+/// Rows [first, first + count) of a column, as read_ints / read_doubles read it whole. Throws
+/// H5Error naming the column when they are past its end.
+std::vector<std::int64_t> read_int_rows(hid_t table, const std::string& name, const std::string& where, hsize_t first,
+                                        hsize_t count, std::size_t* cell_size = nullptr);
+std::vector<double> read_double_rows(hid_t table, const std::string& name, const std::string& where, hsize_t first,
+                                     hsize_t count, std::size_t* cell_size = nullptr);
 
 /// The type a column holds (to read config columns back as the sweep's values).
 Type type_of(hid_t table, const std::string& name, const std::string& where);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <unordered_map>
 
 #include "aecnn/sweep/schema.hpp"
 #include "aecnn/store/writer.hpp"
@@ -43,7 +44,32 @@ struct Table {
   }
 };
 
-std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
+// One /metrics row's per-class cells: `classes` values a row in each per-class column, `classes`
+// x `classes` in the confusion matrix; the row's `used` classes are real, the rest padding.
+struct ClassCells {
+  const double *precision, *recall, *f1, *support;
+  const std::int64_t* confusion;
+};
+
+void set_class_metrics(train::TrialResult& result, const ClassCells& cells, std::size_t classes, std::int64_t used,
+                       std::size_t row, const std::string& path) {
+  if (used < 0 || static_cast<std::size_t>(used) > classes)
+    throw H5Error(path + ":/metrics/classes: row " + std::to_string(row) + " says " + std::to_string(used) +
+                  " classes, the columns hold " + std::to_string(classes));
+  const auto n = static_cast<std::size_t>(used);
+  result.class_precision.assign(cells.precision, cells.precision + n);
+  result.class_recall.assign(cells.recall, cells.recall + n);
+  result.class_f1.assign(cells.f1, cells.f1 + n);
+  result.class_support.assign(cells.support, cells.support + n);  // counts, stored as numbers
+  result.confusion.clear();
+  result.confusion.reserve(n * n);
+  for (std::size_t i = 0; i < n; ++i)
+    result.confusion.insert(result.confusion.end(), cells.confusion + i * classes, cells.confusion + i * classes + n);
+}
+
+constexpr std::array<const char*, 4> kPerClassColumns = {"class_precision", "class_recall", "class_f1", "class_support"};
+
+std::vector<TrialRecord> read_trials(hid_t file, const std::string& path, bool class_metrics) {
   std::vector<std::string> int_columns, double_columns, string_columns;
   for (const auto& c : trial_columns()) {
     switch (static_cast<columns::Type>(c.type)) {
@@ -95,10 +121,10 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
   std::map<std::string, std::vector<double>> per_class;
   std::vector<std::int64_t> confusion_cells;  // counts: read as integers, not through doubles
   std::size_t classes = 0;
-  if (metrics.present) {
+  if (metrics.present && class_metrics) {
     h5::Id group = h5::open_group(file, "/metrics", path);
     const std::string where = path + ":/metrics";
-    for (const char* c : {"class_precision", "class_recall", "class_f1", "class_support"}) {
+    for (const char* c : kPerClassColumns) {
       std::size_t cell = 0;
       per_class[c] = columns::read_doubles(group.get(), c, where, &cell);
       if (classes == 0) classes = cell;
@@ -110,11 +136,6 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
     if (cell != classes * classes || confusion_cells.size() < metrics.rows * cell)
       throw H5Error(where + "/confusion_matrix: not [rows, " + std::to_string(classes) + ", " + std::to_string(classes) + "]");
   }
-  const auto slice = [&](const char* c, std::size_t row, std::size_t width) {
-    const auto& all = per_class.at(c);
-    return std::vector<double>(all.begin() + static_cast<std::ptrdiff_t>(row * width),
-                               all.begin() + static_cast<std::ptrdiff_t>((row + 1) * width));
-  };
 
   std::vector<std::string> provenance_ints = {"cpus_online", "cpus_allowed", "threads"}, provenance_strings;
   for (const char* c : provenance_columns())
@@ -175,26 +196,13 @@ std::vector<TrialRecord> read_trials(hid_t file, const std::string& path) {
       result.memory_baseline_bytes = memory_baseline_bytes[r];
       result.memory_measure = memory_measure[r];
       set_test_metrics(result, [&](const char* c) { return metrics.doubles.at(c)[row]; });
-      // A row holds `used` classes' values, the rest of its cells padding.
-      const std::int64_t used = metrics.ints.at("classes")[row];
-      if (used < 0 || static_cast<std::size_t>(used) > classes)
-        throw H5Error(path + ":/metrics/classes: row " + std::to_string(row) + " says " + std::to_string(used) +
-                      " classes, the columns hold " + std::to_string(classes));
-      const auto n = static_cast<std::size_t>(used);
-      const auto first = [&](const char* c) {
-        auto cells = slice(c, row, classes);
-        cells.resize(n);
-        return cells;
-      };
-      result.class_precision = first("class_precision");
-      result.class_recall = first("class_recall");
-      result.class_f1 = first("class_f1");
-      result.class_support.reserve(n);
-      for (double v : first("class_support")) result.class_support.push_back(static_cast<std::int64_t>(v));
-      const std::int64_t* confusion = confusion_cells.data() + row * classes * classes;
-      result.confusion.reserve(n * n);
-      for (std::size_t i = 0; i < n; ++i)
-        result.confusion.insert(result.confusion.end(), confusion + i * classes, confusion + i * classes + n);
+      if (class_metrics) {
+        const auto at = [&](const char* c) { return per_class.at(c).data() + row * classes; };
+        set_class_metrics(result,
+                          {at("class_precision"), at("class_recall"), at("class_f1"), at("class_support"),
+                           confusion_cells.data() + row * classes * classes},
+                          classes, metrics.ints.at("classes")[row], row, path);
+      }
       const std::int64_t p = provenance_of[r];
       if (p >= 0 && static_cast<std::size_t>(p) < provenance_rows.size()) result.provenance = provenance_rows[p];
       trial.result = std::move(result);
@@ -267,7 +275,7 @@ std::optional<train::Checkpoint> read_checkpoint(const std::string& path, const 
   return checkpoint_io::read_latest(group.get(), trial_id, path + ":/checkpoints", /*with_optimizer=*/false);
 }
 
-ResultsContents read_results(const std::string& path) {
+ResultsContents read_results(const std::string& path, const ReadOptions& options) {
   ResultsContents contents;
   h5::Id file = open_results(path, &contents.recovery_note);
   const hid_t root = file.get();
@@ -280,7 +288,8 @@ ResultsContents read_results(const std::string& path) {
   // Files written before --set/--epochs-scale existed have no attribute: no overrides.
   if (h5::has_attr(root, "overrides")) contents.overrides = h5::read_string_attr(root, "overrides", path);
 
-  contents.trials = contents.format_version == 1 ? format_v1::read_trials(root, path) : read_trials(root, path);
+  contents.trials = contents.format_version == 1 ? format_v1::read_trials(root, path)
+                                                       : read_trials(root, path, options.class_metrics);
   // Rows are in index order unless a file of format 1 (groups by name) says otherwise: sorting
   // 100,000 records that are in order already moved each one several times.
   const auto by_index = [](const TrialRecord& a, const TrialRecord& b) { return a.index < b.index; };
@@ -289,6 +298,45 @@ ResultsContents read_results(const std::string& path) {
   contents.pruning = search_tables::read_pruning(root, path);
   contents.observations = search_tables::read_observations(root, path);
   return contents;
+}
+
+void read_class_metrics(const std::string& path, ResultsContents& results, const std::vector<std::size_t>& trials) {
+  if (results.format_version == 1) return;  // read with everything else
+  std::vector<TrialRecord*> wanted;
+  for (std::size_t t : trials)
+    if (results.trials.at(t).result) wanted.push_back(&results.trials[t]);
+  if (wanted.empty()) return;
+  h5::Id file = open_results(path);
+  h5::Id trials_group = h5::open_group(file.get(), "/trials", path);
+  const auto index = columns::read_ints(trials_group.get(), "index", path + ":/trials");
+  std::unordered_map<std::int64_t, std::size_t> row_of_index;
+  for (std::size_t r = 0; r < index.size(); ++r) row_of_index.emplace(index[r], r);
+  const std::string where = path + ":/metrics";
+  h5::Id group = h5::open_group(file.get(), "/metrics", path);
+  const auto trial_of = columns::read_ints(group.get(), "trial", where);
+  const auto used_of = columns::read_ints(group.get(), "classes", where);
+  std::unordered_map<std::int64_t, std::size_t> metrics_row;  // by /trials row; the last wins, as read_results
+  for (std::size_t m = 0; m < std::min(trial_of.size(), used_of.size()); ++m) metrics_row[trial_of[m]] = m;
+  for (TrialRecord* trial : wanted) {
+    const auto row = row_of_index.find(trial->index);
+    const auto m = row == row_of_index.end() ? metrics_row.end() : metrics_row.find(static_cast<std::int64_t>(row->second));
+    if (m == metrics_row.end()) throw H5Error(path + ":/trials (" + trial->id + "): done, but /metrics has no row for it");
+    std::array<std::vector<double>, kPerClassColumns.size()> per_class;
+    std::size_t classes = 0;
+    for (std::size_t c = 0; c < kPerClassColumns.size(); ++c) {
+      std::size_t cell = 0;
+      per_class[c] = columns::read_double_rows(group.get(), kPerClassColumns[c], where, m->second, 1, &cell);
+      if (c == 0) classes = cell;
+      if (cell != classes) throw H5Error(where + "/" + kPerClassColumns[c] + ": not [rows, " + std::to_string(classes) + "]");
+    }
+    std::size_t cell = 0;
+    const auto confusion = columns::read_int_rows(group.get(), "confusion_matrix", where, m->second, 1, &cell);
+    if (cell != classes * classes)
+      throw H5Error(where + "/confusion_matrix: not [rows, " + std::to_string(classes) + ", " + std::to_string(classes) + "]");
+    set_class_metrics(*trial->result,
+                      {per_class[0].data(), per_class[1].data(), per_class[2].data(), per_class[3].data(), confusion.data()},
+                      classes, used_of[m->second], m->second, path);
+  }
 }
 
 }  // namespace aecnn::store

@@ -182,6 +182,39 @@ TEST(Results, PruningDecisionsAndAPrunedTrialAreReadBackInOrder) {
   EXPECT_EQ(reopened.trial_states().at(f.trials[1].id).status, kStatusPruned);
 }
 
+// aecnn-analyze reads per-class metrics only for the trials it tables them for.
+TEST(Results, PerClassMetricsAreReadForTheTrialsAsked) {
+  aecnn::testing::TempDir dir;
+  Fixture f;
+  const auto path = dir.file("r.h5");
+  auto second = result_of(2);
+  second.class_precision = {0.25, 0.5};
+  second.confusion = {7, 1, 2, 9};
+  {
+    ResultsWriter writer(path, f.info);
+    writer.begin_trial(f.trials[0], {1});
+    writer.finish_trial(f.trials[0].id, result_of(2));
+    writer.begin_trial(f.trials[1], {1});
+    writer.finish_trial(f.trials[1].id, second);
+    writer.begin_trial(f.trials[2], {1});
+    writer.append_epoch(f.trials[2].id, row(1));  // running: no metrics
+  }
+  const auto whole = read_results(path);
+  auto lean = read_results(path, {/*class_metrics=*/false});
+  ASSERT_EQ(lean.trials.size(), 3u);
+  for (const auto& t : lean.trials)
+    if (t.result) EXPECT_TRUE(t.result->class_precision.empty() && t.result->confusion.empty()) << t.id;
+  EXPECT_EQ(lean.trials[1].result->test_accuracy, second.test_accuracy);  // the rest is read
+
+  read_class_metrics(path, lean, {1, 2});  // 2 is not done: skipped
+  const auto& back = *lean.trials[1].result;
+  EXPECT_EQ(back.class_precision, second.class_precision);
+  EXPECT_EQ(back.class_recall, whole.trials[1].result->class_recall);
+  EXPECT_EQ(back.class_support, whole.trials[1].result->class_support);
+  EXPECT_EQ(back.confusion, second.confusion);
+  EXPECT_TRUE(lean.trials[0].result->class_precision.empty());  // not asked for
+}
+
 TEST(Results, ReopeningTheSameSweepResumesAndCountsAttempts) {
   aecnn::testing::TempDir dir;
   Fixture f;

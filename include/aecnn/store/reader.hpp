@@ -36,11 +36,24 @@ struct ResultsContents {
   std::vector<ObservationRecord> observations;  ///< what model-based search learnt from, in order
 };
 
+/// What read_results may leave out.
+struct ReadOptions {
+  /// Each done trial's per-class precision, recall, F1 and support and its confusion matrix:
+  /// about 1 KB a trial, a third of reading 100,000 trials. Without them, those fields are empty
+  /// until read_class_metrics() reads them for the trials that need them.
+  bool class_metrics = true;
+};
+
 /// Reads every trial, after rolling back a commit a killed writer left unfinished (where this
 /// process may write the file; else it reads the last complete commit as the journal shows it).
 /// Throws H5Error naming the file when it is missing, not HDF5, not an aecnn-sweep results
 /// file, or of a newer format version.
-ResultsContents read_results(const std::string& path);
+ResultsContents read_results(const std::string& path, const ReadOptions& options = {});
+
+/// Reads the per-class metrics and confusion matrices of `trials` (positions in results.trials;
+/// those not done are skipped) into `results`, read from `path` without them. Throws H5Error as
+/// read_results does.
+void read_class_metrics(const std::string& path, ResultsContents& results, const std::vector<std::size_t>& trials);
 
 /// The trial's latest checkpoint, weights only (no optimizer state), or nothing if it has
 /// none. Throws H5Error if the file cannot be read or has no such trial.
