@@ -14,25 +14,30 @@ build=${1:-$src/build}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 now() { date +%s.%N; }
-echo "| trials | write the file (s) | file size (MB) | aecnn-analyze (s) | aecnn-analyze -o report (s) |"
-echo "|---|---|---|---|---|"
+echo "| trials | write the file (s) | file size (MB) | aecnn-analyze, 3 runs (s) | median (s) | aecnn-analyze -o report (s) |"
+echo "|---|---|---|---|---|---|"
 declare -A seconds
 for n in 100 1000 10000 100000; do
   t0=$(now); "$build/aecnn_bench_make_results" "$work/r$n.h5" $n 5; t1=$(now)
   # The file just written is still going to the disk: let that finish, so that the timings
   # below are of the analysis, not of the kernel's write-back beside it.
   sync
-  t1s=$(now)
-  "$build/aecnn-analyze" "$work/r$n.h5" >/dev/null; t2=$(now)
-  "$build/aecnn-analyze" "$work/r$n.h5" -o "$work/report$n" >/dev/null; t3=$(now)
+  # Three runs, the median judged: on these shared machines one run moves by 20-30%.
+  runs=()
+  for _ in 1 2 3; do
+    t2=$(now); "$build/aecnn-analyze" "$work/r$n.h5" >/dev/null; t3=$(now)
+    runs+=("$(printf "%.2f" "$(echo "$t3 - $t2" | bc)")")
+  done
+  seconds[$n]=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
+  t2=$(now); "$build/aecnn-analyze" "$work/r$n.h5" -o "$work/report$n" >/dev/null; t3=$(now)
   size=$(du -m "$work/r$n.h5" | cut -f1)
-  seconds[$n]=$(printf "%.2f" "$(echo "$t2 - $t1s" | bc)")
-  printf "| %d | %.1f | %s | %s | %.2f |\n" $n "$(echo "$t1 - $t0" | bc)" "$size" "${seconds[$n]}" "$(echo "$t3 - $t2" | bc)"
+  printf "| %d | %.1f | %s | %s | %s | %.2f |\n" $n "$(echo "$t1 - $t0" | bc)" "$size" "${runs[*]}" "${seconds[$n]}" \
+    "$(echo "$t3 - $t2" | bc)"
   rm -rf "$work/r$n.h5" "$work/report$n"
 done
 verdict() { if [ "$1" = 1 ]; then echo met; else echo missed; fi; }
 echo
-echo "- aecnn-analyze, 10,000 trials < 1 s: **$(verdict $(echo "${seconds[10000]} < 1" | bc))** (${seconds[10000]} s); 100,000 trials < 5 s: **$(verdict $(echo "${seconds[100000]} < 5" | bc))** (${seconds[100000]} s)"
+echo "- aecnn-analyze (median of 3), 10,000 trials < 1 s: **$(verdict $(echo "${seconds[10000]} < 1" | bc))** (${seconds[10000]} s); 100,000 trials < 5 s: **$(verdict $(echo "${seconds[100000]} < 5" | bc))** (${seconds[100000]} s)"
 printf '%s\n' 'name = "one"' "data_dir = \"$src/data/fashion-mnist-subset\"" 'seeds = [0]' '[base]' 'epochs = 1' \
   'train_images = 256' 'eval_images = 256' > "$work/one.toml"
 "$build/aecnn-sweep" "$work/one.toml" -o "$work/one.h5" --threads 1 --progress plain > "$work/one.log" ||
