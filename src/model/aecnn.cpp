@@ -1,11 +1,46 @@
 #include "aecnn/model/aecnn.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 namespace aecnn::model {
 namespace {
 
 namespace nn = torch::nn;
+
+// SplitMix64's finaliser: a well-mixed 64-bit value from a counter.
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+// LibTorch's CPU bernoulli_ draws one element at a time from one generator under a lock: 6% of a
+// two-thread training step, on one core. Here one seed is drawn from the default generator (which
+// the trainer reseeds every epoch, so a resumed trial draws the same masks), and each element's
+// fate is a hash of (seed, its position in memory): the same mask whatever the thread count.
+torch::Tensor keras_dropout(const torch::Tensor& x, double p, bool training) {
+  if (!training || p <= 0) return x;
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat || p >= 1) return torch::dropout(x, p, true);
+  const auto seed = static_cast<std::uint64_t>(
+      torch::randint(std::numeric_limits<std::int64_t>::max(), {1}, torch::kLong).item<std::int64_t>());
+  torch::Tensor mask = torch::empty_like(x);  // x's memory layout: x * mask stays in it
+  float* cells = mask.data_ptr<float>();
+  const float scale = static_cast<float>(1.0 / (1.0 - p));
+  // Kept when the hash's top 53 bits, read as a fraction of 2^53, fall below 1 - p.
+  const auto keep_below = static_cast<std::uint64_t>(std::ldexp(1.0 - p, 53));
+  at::parallel_for(0, mask.numel(), 1 << 14, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i)
+      cells[i] = (mix(seed + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ull) >> 11) < keep_below ? scale : 0.0f;
+  });
+  return x * mask;
+}
+
+namespace {
+
 using sweep::Attention;
 
 constexpr double kBnMomentum = 0.01;  // Keras momentum 0.99 is the weight of the OLD value
@@ -142,10 +177,10 @@ AecnnImpl::AecnnImpl(const AecnnOptions& options) : options_(options) {
   if (has_spatial(options.attention())) spatial_ = register_module("spatial_attention", SpatialAttention());
   conv5_ = register_module("conv5", conv3x3(64, 128));
   bn3_ = register_module("bn3", KerasBatchNorm(128, false));
-  conv_dropout_ = register_module("conv_dropout", nn::Dropout(options.conv_dropout()));
+  conv_dropout_ = options.conv_dropout();
   fc1_ = register_module("fc1", nn::Linear(128, 256));
   bn4_ = register_module("bn4", KerasBatchNorm(256, true));
-  fc_dropout_ = register_module("fc_dropout", nn::Dropout(options.fc_dropout()));
+  fc_dropout_ = options.fc_dropout();
   fc2_ = register_module("fc2", nn::Linear(256, 10));
   for (auto* conv : {&conv1_, &conv2_, &conv3_, &conv4_, &conv5_}) glorot_(*conv);
   glorot_(fc1_);
@@ -159,9 +194,9 @@ torch::Tensor AecnnImpl::forward(torch::Tensor x) {
   x = torch::max_pool2d(torch::relu(conv4_(x)), 2);
   if (channel_) x = channel_(x);
   if (spatial_) x = spatial_(x);
-  x = conv_dropout_(bn3_(torch::relu(conv5_(x))));
+  x = keras_dropout(bn3_(torch::relu(conv5_(x))), conv_dropout_, is_training());
   x = x.mean({2, 3});
-  x = fc_dropout_(bn4_(torch::relu(fc1_(x))));
+  x = keras_dropout(bn4_(torch::relu(fc1_(x))), fc_dropout_, is_training());
   return fc2_(x);
 }
 

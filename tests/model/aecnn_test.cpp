@@ -37,6 +37,48 @@ TEST(Aecnn, MapsImagesToTenLogits) {
   EXPECT_EQ(net->forward(torch::rand({3, 1, 28, 28})).sizes(), (std::vector<int64_t>{3, 10}));
 }
 
+TEST(KerasDropout, KeepsOneMinusPOfTheElementsScaledAndIsTheIdentityOutsideTraining) {
+  torch::manual_seed(3);
+  const torch::Tensor x = torch::rand({64, 128, 7, 7}) + 1;  // no zeros of its own
+  const double p = 0.25;
+  EXPECT_TRUE(torch::equal(keras_dropout(x, p, false), x));
+  const torch::Tensor y = keras_dropout(x, p, true);
+  const torch::Tensor kept = y != 0;
+  const double n = static_cast<double>(x.numel());
+  const double kept_share = kept.sum().item<double>() / n;
+  // 401,408 draws: the kept share's standard deviation is sqrt(p (1 - p) / n) = 0.0007.
+  EXPECT_NEAR(kept_share, 1 - p, 0.004);
+  EXPECT_TRUE(torch::allclose(y.masked_select(kept), x.masked_select(kept) / (1 - p)));
+  // Another draw is another mask, and masks are not correlated position by position.
+  const torch::Tensor kept_again = keras_dropout(x, p, true) != 0;
+  EXPECT_FALSE(torch::equal(kept, kept_again));
+  EXPECT_NEAR((kept & kept_again).sum().item<double>() / n, (1 - p) * (1 - p), 0.004);
+}
+
+TEST(KerasDropout, TheSameSeedGivesTheSameMaskAtAnyThreadCount) {
+  const torch::Tensor x = torch::ones({256, 256});
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  torch::manual_seed(11);
+  const torch::Tensor one_thread = keras_dropout(x, 0.5, true);
+  at::set_num_threads(2);
+  torch::manual_seed(11);
+  const torch::Tensor two_threads = keras_dropout(x, 0.5, true);
+  at::set_num_threads(threads);
+  EXPECT_TRUE(torch::equal(one_thread, two_threads));
+  const double kept_share = (one_thread != 0).sum().item<double>() / x.numel();
+  EXPECT_NEAR(kept_share, 0.5, 0.01);  // 65,536 draws: standard deviation 0.002
+}
+
+TEST(KerasDropout, GradientFlowsOnlyThroughTheKeptElements) {
+  torch::manual_seed(5);
+  const torch::Tensor x = torch::rand({32, 256}).requires_grad_();
+  const torch::Tensor y = keras_dropout(x, 0.5, true);
+  y.sum().backward();
+  EXPECT_TRUE(torch::equal(x.grad() != 0, y != 0));
+  EXPECT_TRUE(torch::allclose(x.grad().masked_select(y != 0), torch::full({1}, 2.0f)));
+}
+
 TEST(Aecnn, RegularizedKernelsAreTheSevenTheNotebookNames) {
   Aecnn net(AecnnOptions().attention(Attention::kBoth));
   int64_t numel = 0;

@@ -74,6 +74,12 @@ class SpatialAttentionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SpatialAttention);
 
+/// Dropout as Keras applies it in training: each element kept with probability 1 - p and scaled by
+/// 1 / (1 - p), zeroed otherwise; `x` itself outside training. On CPU floats the mask is drawn in
+/// parallel from one value of LibTorch's default generator, so a seed gives the same mask at any
+/// thread count; elsewhere it is torch::dropout.
+torch::Tensor keras_dropout(const torch::Tensor& x, double p, bool training);
+
 class AecnnImpl : public torch::nn::Module {
  public:
   explicit AecnnImpl(const AecnnOptions& options = {});
@@ -94,7 +100,7 @@ class AecnnImpl : public torch::nn::Module {
   ChannelAttention channel_{nullptr};
   SpatialAttention spatial_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
-  torch::nn::Dropout conv_dropout_{nullptr}, fc_dropout_{nullptr};
+  double conv_dropout_ = 0, fc_dropout_ = 0;  ///< rates of the two dropout layers (keras_dropout() in aecnn.cpp)
 };
 TORCH_MODULE(Aecnn);
 
