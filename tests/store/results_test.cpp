@@ -350,20 +350,25 @@ TEST(Results, DroppedWeightsLeaveWithTheirReasonAndAFinishedRunGivesTheirSpaceBa
   EXPECT_EQ(std::filesystem::file_size(path), size);
 }
 
+// Three trials, each checkpoint dropped once its trial is done, and the run stopped: each
+// checkpoint reuses the space of the one before; the last one's stays free, and HDF5 forgets it
+// when the file closes (the file counts it in space_not_reused).
+void write_three_trials_dropping_their_weights(const std::string& path, const Fixture& f) {
+  ResultsWriter writer(path, f.info);
+  for (int t = 0; t < 3; ++t) {
+    writer.begin_trial(f.trials[t], {1});
+    const auto c = big_checkpoint_after(1, 2);
+    writer.append_epoch(f.trials[t].id, row(1), &c);
+    writer.finish_trial(f.trials[t].id, result_of(1), {}, {{f.trials[t].id, "not kept"}});
+  }
+  writer.close();
+}
+
 TEST(Results, SpaceAStoppedRunFreedIsGivenBackByTheRunThatFinishes) {
   aecnn::testing::TempDir dir;
   Fixture f;
   const auto path = dir.file("r.h5");
-  {
-    ResultsWriter writer(path, f.info);
-    for (int t = 0; t < 3; ++t) {
-      writer.begin_trial(f.trials[t], {1});
-      const auto c = big_checkpoint_after(1, 2);
-      writer.append_epoch(f.trials[t].id, row(1), &c);
-      writer.finish_trial(f.trials[t].id, result_of(1), {}, {{f.trials[t].id, "not kept"}});
-    }  // each trial's checkpoint reuses the space of the one before; the last one's stays free
-    writer.close();  // stopped: HDF5 forgets the freed space here, the file counts it
-  }
+  write_three_trials_dropping_their_weights(path, f);
   const auto size_stopped = std::filesystem::file_size(path);
   std::string compacted;
   {
@@ -386,16 +391,7 @@ TEST(Results, DeadSpaceNoRunRecordedIsGivenBackByTheRunThatFinishes) {
   aecnn::testing::TempDir dir;
   Fixture f;
   const auto path = dir.file("r.h5");
-  {
-    ResultsWriter writer(path, f.info);
-    for (int t = 0; t < 3; ++t) {
-      writer.begin_trial(f.trials[t], {1});
-      const auto c = big_checkpoint_after(1, 2);
-      writer.append_epoch(f.trials[t].id, row(1), &c);
-      writer.finish_trial(f.trials[t].id, result_of(1), {}, {{f.trials[t].id, "not kept"}});
-    }
-    writer.close();
-  }
+  write_three_trials_dropping_their_weights(path, f);
   {  // as a killed run leaves it: no count of the space it freed
     const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
     ASSERT_GE(file, 0);
