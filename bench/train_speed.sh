@@ -82,4 +82,8 @@ for threads in (1, 2):
               f"| {train / med['py-best'][0]:.2f}x | {gflops:.1f} | {100 * gflops / (matmul * threads):.0f}% |")
 print(f"\n({len(next(iter(rows.values())))} runs each, medians; eval: 1,371 validation images in batches of 64, "
       "as Keras validates; PyTorch best under inference_mode)")
+ratios = {threads: statistics.median(t for t, _ in rows[("ours-cl", threads)]) /
+                   statistics.median(t for t, _ in rows[("py-best", threads)]) for threads in (1, 2)}
+print("\n- Goal: our trainer (its default, channels-last) >= 1.1x PyTorch's best: " + "; ".join(
+    f"{threads} thread(s) {ratio:.2f}x, **{'met' if ratio >= 1.1 else 'missed'}**" for threads, ratio in ratios.items()))
 PY
