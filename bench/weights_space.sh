@@ -13,6 +13,8 @@ build=${1:-$src/build}
 mpiexec=$(command -v mpiexec)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+flags=()
+[ "$(nproc)" -ge 3 ] || flags=(--oversubscribe)  # rank 0 only schedules and sleeps
 
 sweep_file() {  # POLICY -> a sweep of 24 trials keeping POLICY
   local file=$work/${1/:/_}.toml
@@ -33,7 +35,7 @@ TOML
 # Runs the sweep, sending SIGTERM once `stop_after` trials are done (0: never).
 run() {
   local sweep=$1 file=$2 stop_after=$3 log=$work/run.log
-  OMP_NUM_THREADS=1 "$mpiexec" -n 3 "$build/aecnn-sweep" "$sweep" -o "$file" > "$log" 2>&1 &
+  OMP_NUM_THREADS=1 "$mpiexec" "${flags[@]}" -n 3 "$build/aecnn-sweep" "$sweep" -o "$file" > "$log" 2>&1 &
   local pid=$!
   if [ "$stop_after" -gt 0 ]; then
     # A state, not a time: the N-th done line has been printed (after its commit).
@@ -41,6 +43,8 @@ run() {
     kill -TERM $pid 2>/dev/null || true
   fi
   wait $pid || true
+  # A stopped run exits 3; anything else it says in its log, which ends up here.
+  grep -q -e "^sweep finished after" -e "^sweep stopped after" "$log" || { echo "bench/weights_space.sh: the sweep did not run:" >&2; tail -5 "$log" >&2; exit 1; }
 }
 
 row() {  # POLICY RUNS FILE LAST_LOG

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "h5.hpp"
 
@@ -30,6 +32,37 @@ void copy_objects(hid_t from, hid_t to, const std::string& path) {
       throw H5Error(path + ": cannot copy /" + name + " while compacting: " + h5::library_error());
 }
 
+// The bytes a dataset of variable-length strings keeps in global heap collections: each string,
+// its terminator, and a heap object's 16-byte header and 8-byte alignment, about. Read 4,096
+// strings at a time: H5Dvlen_get_buf_size reads one element per call, and took 1.2 s of a
+// 10,000-trial no-op sweep's 2.5 s. A dataset of another rank counts its elements only.
+unsigned long long vlen_string_bytes(hid_t dataset, hid_t type) {
+  const hid_t space = H5Dget_space(dataset);
+  if (space < 0) return 0;
+  const auto elements = static_cast<unsigned long long>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space)));
+  unsigned long long bytes = 24 * elements;
+  if (H5Sget_simple_extent_ndims(space) == 1) {
+    constexpr hsize_t kBlock = 4096;
+    std::vector<char*> cells(kBlock);
+    for (hsize_t start = 0; start < elements; start += kBlock) {
+      const hsize_t count = std::min<hsize_t>(kBlock, elements - start);
+      const hid_t memory = H5Screate_simple(1, &count, nullptr);
+      if (memory < 0) break;
+      const bool selected = H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nullptr, &count, nullptr) >= 0;
+      std::fill(cells.begin(), cells.end(), nullptr);
+      if (selected && H5Dread(dataset, type, memory, space, H5P_DEFAULT, cells.data()) >= 0) {
+        for (hsize_t i = 0; i < count; ++i)
+          if (cells[i] != nullptr) bytes += std::strlen(cells[i]) + 1;
+        H5Dvlen_reclaim(type, memory, H5P_DEFAULT, cells.data());
+      }
+      H5Sclose(memory);
+      if (!selected) break;
+    }
+  }
+  H5Sclose(space);
+  return bytes;
+}
+
 // What one object takes, added to `*total` (H5Ovisit's callback).
 herr_t add_object(hid_t parent, const char* name, const H5O_info_t* info, void* total_bytes) {
   auto& total = *static_cast<unsigned long long*>(total_bytes);
@@ -39,16 +72,9 @@ herr_t add_object(hid_t parent, const char* name, const H5O_info_t* info, void* 
   const hid_t dataset = H5Dopen2(parent, name, H5P_DEFAULT);
   if (dataset < 0) return -1;
   total += H5Dget_storage_size(dataset);
-  // Variable-length strings live in global heap collections, which the storage size leaves out:
-  // their bytes, plus a heap object's 16-byte header and 8-byte alignment, about.
+  // Variable-length strings live in global heap collections, which the storage size leaves out.
   const hid_t type = H5Dget_type(dataset);
-  if (type >= 0 && H5Tis_variable_str(type) > 0) {
-    const hid_t space = H5Dget_space(dataset);
-    hsize_t bytes = 0;
-    if (space >= 0 && H5Dvlen_get_buf_size(dataset, type, space, &bytes) >= 0)
-      total += bytes + 24 * static_cast<unsigned long long>(H5Sget_simple_extent_npoints(space));
-    if (space >= 0) H5Sclose(space);
-  }
+  if (type >= 0 && H5Tis_variable_str(type) > 0) total += vlen_string_bytes(dataset, type);
   if (type >= 0) H5Tclose(type);
   H5Dclose(dataset);
   return 0;
