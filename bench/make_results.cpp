@@ -39,12 +39,13 @@ int main(int argc, char** argv) {
     aecnn::store::ResultsWriter writer(argv[1], {spec.name, aecnn::sweep::sweep_hash(spec, specs), "synthetic.toml",
                                                  text, "none", "synthetic benchmark data", "", specs.size()});
     writer.add_trials(specs);
+    const aecnn::sweep::TrialList list(specs);  // what the keeper ranks: these trials, not the whole grid
     std::optional<aecnn::train::Checkpoint> weights;
     std::optional<aecnn::sched::WeightsKeeper> keeper;
     if (with_weights) {
       weights = aecnn::store::read_checkpoint(argv[5], argv[6]);
       if (!weights) throw aecnn::Error(std::string(argv[5]) + ": trial " + argv[6] + " has no weights");
-      keeper.emplace(spec.keep_weights, specs, std::map<std::string, aecnn::sched::RankBy>{});
+      keeper.emplace(spec.keep_weights, list, std::map<std::string, aecnn::sched::RankBy>{});
     }
     // Committed 64 trials at a time, as a busy sweep's group commits would (it is data, not a run).
     writer.begin_batch();

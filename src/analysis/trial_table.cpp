@@ -5,8 +5,8 @@
 namespace aecnn::analysis {
 namespace {
 
-template <typename Trial>
-std::vector<std::string> experiment_names(const std::vector<Trial>& trials) {
+template <typename Trials>
+std::vector<std::string> experiment_names(const Trials& trials) {
   std::vector<std::string> names;
   for (const auto& trial : trials)
     if (std::find(names.begin(), names.end(), trial.experiment) == names.end()) names.push_back(trial.experiment);
@@ -14,8 +14,8 @@ std::vector<std::string> experiment_names(const std::vector<Trial>& trials) {
 }
 
 // The varying keys of one experiment (all its trials share the list; the union is kept general).
-template <typename Trial>
-std::vector<std::string> varying_keys(const std::vector<Trial>& trials, const std::string& experiment) {
+template <typename Trials>
+std::vector<std::string> varying_keys(const Trials& trials, const std::string& experiment) {
   std::vector<std::string> keys;
   for (const auto& trial : trials)
     if (trial.experiment == experiment)
@@ -34,7 +34,7 @@ std::string cell(const sweep::LayeredConfig& config, const std::string& key) {
 std::vector<std::string> experiments_of(const store::ResultsContents& results) {
   return experiment_names(results.trials);
 }
-std::vector<std::string> experiments_of(const std::vector<sweep::TrialSpec>& trials) {
+std::vector<std::string> experiments_of(const sweep::TrialList& trials) {
   return experiment_names(trials);
 }
 
@@ -64,7 +64,7 @@ Table trial_table(const store::ResultsContents& results, const std::string& expe
   return table;
 }
 
-Table plan_table(const std::vector<sweep::TrialSpec>& trials, const std::string& experiment) {
+Table plan_table(const sweep::TrialList& trials, const std::string& experiment) {
   const auto keys = varying_keys(trials, experiment);
   std::vector<std::string> header = {"trial", "hash"};
   header.insert(header.end(), keys.begin(), keys.end());

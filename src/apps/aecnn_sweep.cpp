@@ -30,8 +30,7 @@
 #include "aecnn/sched/trial_pruning.hpp"
 #include "aecnn/store/reader.hpp"
 #include "aecnn/store/writer.hpp"
-#include "aecnn/sweep/expand.hpp"
-#include "aecnn/sweep/overrides.hpp"
+#include "aecnn/sweep/trial_list.hpp"
 #include "aecnn/train/device.hpp"
 #include "aecnn/train/trainer.hpp"
 
@@ -61,34 +60,34 @@ struct ExportOptions {
 };
 
 struct Plan {
-  sweep::SweepSpec spec;
-  std::vector<sweep::TrialSpec> trials;
+  std::shared_ptr<const sweep::SweepSpec> spec;  ///< shared with `trials`, which reads its axes
+  sweep::TrialList trials;  ///< built one at a time when asked for: rank 0's memory stays flat
   data::FashionMnistCounts data;  ///< the images found (and checked) in spec.data_dir
 };
 
 Plan make_plan(const Options& options) {
-  Plan plan{sweep::parse_sweep_file(options.sweep_file), {}, {}};
-  if (!options.data_dir.empty()) plan.spec.data_dir = options.data_dir;
-  plan.trials = sweep::expand(plan.spec);
-  sweep::apply_overrides(plan.trials, options.overrides);
-  if (const auto problem = sched::benchmark_sweep_problem(options.benchmark_trials, plan.spec)) throw Error(*problem);
+  sweep::SweepSpec spec = sweep::parse_sweep_file(options.sweep_file);
+  if (!options.data_dir.empty()) spec.data_dir = options.data_dir;
+  Plan plan{std::make_shared<const sweep::SweepSpec>(std::move(spec)), {}, {}};
+  plan.trials = sweep::TrialList(plan.spec, options.overrides);
+  if (const auto problem = sched::benchmark_sweep_problem(options.benchmark_trials, *plan.spec)) throw Error(*problem);
   // Every byte of the data, once, here: bad data must stop the sweep before any trial starts.
-  plan.data = data::check_fashion_mnist(plan.spec.data_dir);
+  plan.data = data::check_fashion_mnist(plan.spec->data_dir);
   return plan;
 }
 
-int most_ranks(const std::vector<sweep::TrialSpec>& trials) {
+int most_ranks(const sweep::TrialList& trials) {
   std::int64_t most = 1;
-  for (const auto& trial : trials) most = std::max(most, std::get<std::int64_t>(trial.config.at("ranks")));
+  for (std::size_t i = 0; i < trials.size(); ++i) most = std::max(most, std::get<std::int64_t>(trials.value(i, "ranks")));
   return static_cast<int>(most);
 }
 
 // A trial asking for more workers than the job has would wait forever: refuse it up front.
-void check_ranks_fit(const std::vector<sweep::TrialSpec>& trials, int workers, bool serial) {
-  for (const auto& trial : trials) {
-    const auto ranks = std::get<std::int64_t>(trial.config.at("ranks"));
+void check_ranks_fit(const sweep::TrialList& trials, int workers, bool serial) {
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const auto ranks = std::get<std::int64_t>(trials.value(i, "ranks"));
     if (ranks > workers)
-      throw Error(trial.id + " needs " + std::to_string(ranks) + " worker ranks, but this job has " +
+      throw Error(trials.id(i) + " needs " + std::to_string(ranks) + " worker ranks, but this job has " +
                   std::to_string(workers) + (serial ? " (no mpirun)" : "") + "; start at least " +
                   std::to_string(ranks + 1) + " MPI ranks (rank 0 schedules)");
   }
@@ -109,13 +108,13 @@ void print_error(const std::exception& error) {
 // from every trial running all its epochs down to the least the rule allows: ASHA lets the
 // first trial at each rung through (it leads), the median rule lets its startup trials complete;
 // every other trial could stop at its first chance.
-std::string describe_pruning(const sweep::ExperimentSpec& experiment, const std::vector<sweep::TrialSpec>& trials) {
+std::string describe_pruning(const sweep::ExperimentSpec& experiment, const sweep::TrialList& trials) {
   const auto& pruner = experiment.pruner;
   if (!pruner.enabled()) return "";
   std::int64_t full = 0, count = 0, most = 0, fewest = 0;
-  for (const auto& trial : trials) {
-    if (trial.experiment != experiment.name) continue;
-    const auto epochs = std::get<std::int64_t>(trial.config.at("epochs"));
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    if (trials.experiment(i) != experiment.name) continue;
+    const auto epochs = std::get<std::int64_t>(trials.value(i, "epochs"));
     fewest = count == 0 ? epochs : std::min(fewest, epochs);
     full += epochs, ++count, most = std::max(most, epochs);
   }
@@ -138,7 +137,7 @@ int dry_run(const Options& options) {
   for (const auto& experiment : analysis::experiments_of(plan.trials)) {
     const auto table = analysis::plan_table(plan.trials, experiment);
     std::printf("experiment %s: %zu trial(s)\n%s\n", experiment.c_str(), table.rows(), table.to_text().c_str());
-    for (const auto& spec : plan.spec.experiments) {
+    for (const auto& spec : plan.spec->experiments) {
       if (spec.name != experiment) continue;
       if (spec.search.enabled())
         std::printf("search: %s\n  each trial's searched keys are chosen when it starts, from the trials finished "
@@ -149,15 +148,15 @@ int dry_run(const Options& options) {
   }
   std::printf("%zu trials in %zu experiment(s), %d worker rank(s) at most per trial, so at least %d MPI ranks; "
               "sweep hash %s; data: %s (%lld training and %lld test images, checked)\n",
-              plan.trials.size(), plan.spec.experiments.size(), most_ranks(plan.trials), most_ranks(plan.trials) + 1,
-              sweep::sweep_hash(plan.spec, plan.trials).c_str(), plan.spec.data_dir.c_str(),
+              plan.trials.size(), plan.spec->experiments.size(), most_ranks(plan.trials), most_ranks(plan.trials) + 1,
+              plan.trials.sweep_hash().c_str(), plan.spec->data_dir.c_str(),
               static_cast<long long>(plan.data.train), static_cast<long long>(plan.data.test));
   return kExitOk;
 }
 
 // A file of benchmark-aid trials must never be taken for, or resumed as, a real sweep.
 std::string sweep_identity(const Plan& plan, const Options& options) {
-  const std::string hash = sweep::sweep_hash(plan.spec, plan.trials);
+  const std::string& hash = plan.trials.sweep_hash();
   return options.benchmark_trials.empty() ? hash : hash + "+benchmark-trials=" + options.benchmark_trials;
 }
 
@@ -170,7 +169,7 @@ int report_status(const Options& options) {
   const auto total = plan.trials.size();
   if (!std::filesystem::exists(options.results)) {
     std::printf("%s: no such file yet: %s has %zu trial(s), all still to run\n", options.results.c_str(),
-                plan.spec.name.c_str(), total);
+                plan.spec->name.c_str(), total);
     return kExitUnfinished;
   }
   const store::ResultsContents contents = store::read_results(options.results);
@@ -181,16 +180,16 @@ int report_status(const Options& options) {
   std::map<std::string, const store::TrialRecord*> recorded;
   for (const auto& trial : contents.trials) recorded[trial.id] = &trial;
   std::size_t done = 0, pruned = 0, given_up = 0;
-  for (const auto& trial : plan.trials) {
-    const auto it = recorded.find(trial.id);
+  for (std::size_t i = 0; i < plan.trials.size(); ++i) {
+    const auto it = recorded.find(plan.trials.id(i));
     if (it == recorded.end()) continue;
     if (it->second->status == store::kStatusDone) ++done;
     else if (it->second->status == store::kStatusPruned) ++pruned;
-    else if (it->second->status == store::kStatusFailed && it->second->failures >= plan.spec.max_attempts) ++given_up;
+    else if (it->second->status == store::kStatusFailed && it->second->failures >= plan.spec->max_attempts) ++given_up;
   }
   const std::size_t to_run = total - done - pruned - given_up;
   std::printf("%s: %s: %zu trial(s): %zu done, %s%zu failed too often to try again, %zu still to run\n",
-              options.results.c_str(), plan.spec.name.c_str(), total, done,
+              options.results.c_str(), plan.spec->name.c_str(), total, done,
               pruned > 0 ? (std::to_string(pruned) + " pruned, ").c_str() : "", given_up, to_run);
   return to_run == 0 ? kExitOk : kExitUnfinished;
 }
@@ -224,25 +223,26 @@ sched::SweepJob make_job(Plan& plan, const std::map<std::string, store::TrialSta
                          const Options& options) {
   sched::SweepJob job;
   job.trials = &plan.trials;
-  job.max_attempts = plan.spec.max_attempts;
-  job.worker_timeout_seconds = plan.spec.worker_timeout_seconds;
-  job.data_dir = plan.spec.data_dir;
+  job.max_attempts = plan.spec->max_attempts;
+  job.worker_timeout_seconds = plan.spec->worker_timeout_seconds;
+  job.data_dir = plan.spec->data_dir;
   job.device = options.device;
   job.benchmark_trials = options.benchmark_trials;
   job.failures.assign(plan.trials.size(), 0);
-  job.keep_weights = plan.spec.keep_weights;
-  for (const auto& trial : plan.trials) {
-    auto it = states.find(trial.id);
+  job.keep_weights = plan.spec->keep_weights;
+  for (std::size_t i = 0; i < plan.trials.size(); ++i) {
+    const int index = static_cast<int>(i);
+    auto it = states.empty() ? states.end() : states.find(plan.trials.id(i));
     if (it != states.end()) {
       if (it->second.status == store::kStatusDone && it->second.has_weights)
-        job.weights_in_file.emplace_back(trial.index, it->second.final_epoch);
+        job.weights_in_file.emplace_back(index, it->second.final_epoch);
       if (it->second.status == store::kStatusDone || it->second.status == store::kStatusPruned) continue;
-      job.failures[trial.index] = it->second.failures;
+      job.failures[i] = it->second.failures;
       if (it->second.status == store::kStatusFailed && it->second.failures >= job.max_attempts) continue;
     }
-    job.to_run.push_back(trial.index);
+    job.to_run.push_back(index);
   }
-  for (const auto& experiment : plan.spec.experiments) {
+  for (const auto& experiment : plan.spec->experiments) {
     if (experiment.pruner.enabled()) job.pruners[experiment.name] = experiment.pruner;
     if (experiment.search.enabled()) job.searches[experiment.name] = experiment.search;
     job.rank_weights_by[experiment.name] = sched::rank_by_of(experiment);
@@ -250,12 +250,15 @@ sched::SweepJob make_job(Plan& plan, const std::map<std::string, store::TrialSta
       job.benchmark_keys[experiment.name] = sched::benchmark_keys(experiment);
   }
   // Searched trials an earlier run started keep the values it chose (and committed).
-  for (auto& trial : plan.trials) {
-    const auto it = states.find(trial.id);
-    if (trial.search_number < 0 || it == states.end() || it->second.suggested_after < 0) continue;
+  for (std::size_t i = 0; i < plan.trials.size() && !job.searches.empty(); ++i) {
+    const auto it = states.find(plan.trials.id(i));
+    if (it == states.end() || it->second.suggested_after < 0) continue;
+    sweep::TrialSpec trial = plan.trials[i];
+    if (trial.search_number < 0) continue;
     for (const auto& key : trial.suggested)
       if (const auto value = it->second.config.find(key); value != it->second.config.end()) trial.config[key] = value->second;
     trial.suggested_after = it->second.suggested_after;
+    plan.trials.replace(std::move(trial));
   }
   job.results_file = options.results;
   return job;
@@ -296,8 +299,8 @@ int lead(const boost::mpi::communicator& world, const Options& options, const sc
     if (options.device == "cuda" && !train::cuda_build()) throw Error(train::no_cuda_reason());
     if (options.new_file) move_aside(options.results);
     writer = std::make_unique<store::ResultsWriter>(
-        options.results, store::SweepInfo{plan->spec.name, sweep_identity(*plan, options),
-                                          plan->spec.file, plan->spec.text, plan->spec.data_dir,
+        options.results, store::SweepInfo{plan->spec->name, sweep_identity(*plan, options),
+                                          plan->spec->file, plan->spec->text, plan->spec->data_dir,
                                           overrides_text(options), options.command_line,
                                           plan->trials.size()});
     if (!writer->recovery_note().empty()) std::printf("aecnn-sweep: %s\n", writer->recovery_note().c_str());
@@ -314,7 +317,7 @@ int lead(const boost::mpi::communicator& world, const Options& options, const sc
   if (world.size() > 1) boost::mpi::broadcast(world, setup_ok, 0);
   if (!setup_ok) return kExitBadInput;
 
-  std::printf("aecnn-sweep: %s: %zu trials on %d training rank(s), results in %s\n", plan->spec.name.c_str(),
+  std::printf("aecnn-sweep: %s: %zu trials on %d training rank(s), results in %s\n", plan->spec->name.c_str(),
               plan->trials.size(), std::max(1, world.size() - 1), options.results.c_str());
   if (!states.empty()) {
     const auto count = [&](const char* status) {

@@ -127,8 +127,13 @@ class Dispatcher {
     if (!dispatch) return std::nullopt;
     // A searched trial gets its values now, from every trial that ended before it; its start
     // commits them (a retry keeps the values of its first start).
-    sweep::TrialSpec& spec = trial_spec(dispatch->trial);
-    if (search_.searches(spec.index) && spec.suggested_after < 0) search_.suggest(spec);
+    if (search_.searches(dispatch->trial)) {
+      sweep::TrialSpec spec = trial_spec(dispatch->trial);
+      if (spec.suggested_after < 0) {
+        search_.suggest(spec);
+        job_.trials->replace(std::move(spec));
+      }
+    }
     train::Checkpoint resume = log_.resume_point(dispatch->trial).value_or(train::Checkpoint{});
     log_.started(dispatch->trial, dispatch->workers, resume.empty() ? nullptr : &resume);
     return std::make_pair(*dispatch, std::move(resume));
@@ -179,12 +184,14 @@ class Dispatcher {
     for (int worker : workers)
       if (static_cast<std::size_t>(worker) < job.node_of_rank.size())
         layout.node_of_worker[worker] = job.node_of_rank[static_cast<std::size_t>(worker)];
-    for (const auto& trial : *job.trials) layout.exclusive.push_back(std::get<bool>(trial.config.at("exclusive")));
+    for (std::size_t trial = 0; trial < job.trials->size(); ++trial)
+      layout.exclusive.push_back(std::get<bool>(job.trials->value(trial, "exclusive")));
     return layout;
   }
   static std::vector<int> workers_needed(const SweepJob& job) {
     std::vector<int> needed;
-    for (const auto& trial : *job.trials) needed.push_back(static_cast<int>(std::get<std::int64_t>(trial.config.at("ranks"))));
+    for (std::size_t trial = 0; trial < job.trials->size(); ++trial)
+      needed.push_back(static_cast<int>(std::get<std::int64_t>(job.trials->value(trial, "ranks"))));
     return needed;
   }
 
@@ -223,7 +230,7 @@ class Dispatcher {
   const SweepJob& job_;
   TrialLog& log_;
   std::vector<int> failures_;
-  sweep::TrialSpec& trial_spec(int trial) { return (*job_.trials)[static_cast<std::size_t>(trial)]; }
+  sweep::TrialSpec trial_spec(int trial) const { return (*job_.trials)[static_cast<std::size_t>(trial)]; }
 
   Policy policy_;
   TrialPruning pruning_;
@@ -369,7 +376,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       char text[160];
       std::snprintf(text, sizeof text, "lost: no word from rank(s) %s for %.0f s (hung, stopped or cut off)",
                     join(it->second.workers).c_str(), silent);
-      outcome.lost.push_back((*job.trials)[it->first].id + ": " + text);
+      outcome.lost.push_back(job.trials->id(static_cast<std::size_t>(it->first)) + ": " + text);
       lost_ranks.insert(it->second.workers.begin(), it->second.workers.end());
       stop_all("a worker was lost", 0);
       dispatcher.interrupted(it->first, text);
@@ -476,7 +483,7 @@ SweepOutcome run_scheduler(const mpi::communicator& world, const SweepJob& job, 
       const auto& [dispatch, resume] = *next;
       const auto now = Clock::now();
       gangs[dispatch.trial] = Gang{dispatch.workers, now, now, 0, std::nullopt, "", false, false};
-      const sweep::TrialSpec& spec = (*job.trials)[dispatch.trial];
+      const sweep::TrialSpec spec = (*job.trials)[static_cast<std::size_t>(dispatch.trial)];
       Assignment assignment{dispatch.trial, spec.id, job.data_dir, job.device,
                             dispatch.workers, sweep::to_trial_config(spec.config), resume,
                             job.benchmark_trials, benchmark_point(job, spec), heartbeat_seconds(job.worker_timeout_seconds),

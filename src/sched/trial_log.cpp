@@ -19,9 +19,13 @@ int epochs_of(const sweep::TrialSpec& trial) {
   return static_cast<int>(std::get<std::int64_t>(trial.config.at("epochs")));
 }
 
-std::int64_t epochs_to_run(const std::vector<sweep::TrialSpec>& trials, const std::vector<int>& to_run) {
+int epochs_of(const sweep::TrialList& trials, int trial) {
+  return static_cast<int>(std::get<std::int64_t>(trials.value(static_cast<std::size_t>(trial), "epochs")));
+}
+
+std::int64_t epochs_to_run(const sweep::TrialList& trials, const std::vector<int>& to_run) {
   std::int64_t sum = 0;
-  for (int i : to_run) sum += epochs_of(trials[i]);
+  for (int i : to_run) sum += epochs_of(trials, i);
   return sum;
 }
 
@@ -52,7 +56,7 @@ ProgressStyle default_progress_style(std::FILE* out) {
   return terminal ? ProgressStyle::kLive : ProgressStyle::kPlain;
 }
 
-TrialLog::TrialLog(store::ResultsWriter& writer, const std::vector<sweep::TrialSpec>& trials,
+TrialLog::TrialLog(store::ResultsWriter& writer, const sweep::TrialList& trials,
                    const std::map<std::string, store::TrialState>& states, const std::vector<int>& to_run,
                    std::FILE* out, ProgressStyle style)
     : writer_(writer),
@@ -129,9 +133,9 @@ void TrialLog::event(const std::string& line) {
   std::fflush(out_);
 }
 
-std::optional<train::Checkpoint> TrialLog::resume_point(int trial) const { return writer_.checkpoint(trials_[trial].id); }
+std::optional<train::Checkpoint> TrialLog::resume_point(int trial) const { return writer_.checkpoint(trials_.id(static_cast<std::size_t>(trial))); }
 
-std::vector<train::EpochRecord> TrialLog::history(int trial) const { return writer_.history(trials_[trial].id); }
+std::vector<train::EpochRecord> TrialLog::history(int trial) const { return writer_.history(trials_.id(static_cast<std::size_t>(trial))); }
 
 void TrialLog::started(int trial, const std::vector<int>& ranks, const train::Checkpoint* resume) {
   const auto& spec = trials_[trial];
@@ -146,12 +150,12 @@ void TrialLog::started(int trial, const std::vector<int>& ranks, const train::Ch
 
 void TrialLog::epoch(int trial, const train::EpochRecord& r, const train::Checkpoint& checkpoint,
                      const store::PruningRecord* decision) {
-  const auto& spec = trials_[trial];
-  writer_.append_epoch(spec.id, r, &checkpoint, decision);
-  progress_.epoch(spec.id, r.epoch);
+  const std::string id = trials_.id(static_cast<std::size_t>(trial));
+  writer_.append_epoch(id, r, &checkpoint, decision);
+  progress_.epoch(id, r.epoch);
   char text[200];
   std::snprintf(text, sizeof text, "%s epoch %d/%d loss %.4f acc %.4f val_loss %.4f val_acc %.4f (%.1f s)",
-                spec.id.c_str(), r.epoch, epochs_of(spec), r.loss, r.accuracy, r.val_loss, r.val_accuracy,
+                id.c_str(), r.epoch, epochs_of(trials_, trial), r.loss, r.accuracy, r.val_loss, r.val_accuracy,
                 r.epoch_seconds);
   std::string line = text;
   if (decision != nullptr && decision->rung >= 0)
@@ -161,7 +165,7 @@ void TrialLog::epoch(int trial, const train::EpochRecord& r, const train::Checkp
 
 std::vector<store::DroppedWeights> TrialLog::by_id(const std::vector<WeightsDrop>& drops) const {
   std::vector<store::DroppedWeights> named;
-  for (const auto& d : drops) named.push_back({trials_[static_cast<std::size_t>(d.trial)].id, d.reason});
+  for (const auto& d : drops) named.push_back({trials_.id(static_cast<std::size_t>(d.trial)), d.reason});
   return named;
 }
 
@@ -173,7 +177,7 @@ void TrialLog::weights_dropped(const std::vector<WeightsDrop>& drops) {
 
 void TrialLog::done(int trial, const train::TrialResult& result, const store::SearchRows& rows,
                     const std::vector<WeightsDrop>& drops) {
-  const auto& id = trials_[trial].id;
+  const std::string id = trials_.id(static_cast<std::size_t>(trial));
   writer_.finish_trial(id, result, rows, by_id(drops));
   progress_.ended(id, Progress::End::kDone);
   failures_.erase(std::remove_if(failures_.begin(), failures_.end(), [&](const auto& f) { return f.first == id; }),
@@ -186,15 +190,15 @@ void TrialLog::done(int trial, const train::TrialResult& result, const store::Se
 
 void TrialLog::pruned(int trial, int epochs_run, const train::TrialResult* result,
                       const store::ObservationRecord* observation, const std::vector<WeightsDrop>& drops) {
-  const auto& id = trials_[trial].id;
+  const std::string id = trials_.id(static_cast<std::size_t>(trial));
   writer_.prune_trial(id, epochs_run, result, observation, by_id(drops));
   if (result != nullptr) progress_.ended(id, Progress::End::kPruned);
-  else progress_.pruned_unstarted(epochs_of(trials_[trial]));
-  event(id + " pruned after epoch " + std::to_string(epochs_run) + " of " + std::to_string(epochs_of(trials_[trial])));
+  else progress_.pruned_unstarted(epochs_of(trials_, trial));
+  event(id + " pruned after epoch " + std::to_string(epochs_run) + " of " + std::to_string(epochs_of(trials_, trial)));
 }
 
 void TrialLog::failed(int trial, const std::string& message, int next_attempt, int max_attempts) {
-  const auto& id = trials_[trial].id;
+  const std::string id = trials_.id(static_cast<std::size_t>(trial));
   writer_.fail_trial(id, message);
   if (next_attempt > 0) {
     progress_.ended(id, Progress::End::kRetry);
@@ -208,14 +212,14 @@ void TrialLog::failed(int trial, const std::string& message, int next_attempt, i
 }
 
 void TrialLog::interrupted(int trial, const std::string& reason) {
-  const auto& id = trials_[trial].id;
+  const std::string id = trials_.id(static_cast<std::size_t>(trial));
   writer_.interrupt_trial(id, reason);
   progress_.ended(id, Progress::End::kInterrupted);
   event(id + " interrupted (" + reason + "); its last checkpoint is in the results file");
 }
 
 void TrialLog::mark_interrupted(int trial, const std::string& reason) {
-  writer_.interrupt_trial(trials_[trial].id, reason);
+  writer_.interrupt_trial(trials_.id(static_cast<std::size_t>(trial)), reason);
 }
 
 void TrialLog::stopping(const std::string& why, bool second_interrupt_quits) {

@@ -25,26 +25,28 @@ double metric_of(const train::EpochRecord& record, const std::string& metric) {
   throw Error("pruner metric '" + metric + "' is not a history column");  // the parser allows no other
 }
 
-TrialPruning::TrialPruning(const std::vector<sweep::TrialSpec>& trials,
-                           const std::map<std::string, sweep::PrunerSpec>& pruners)
-    : of_trial_(trials.size()) {
+TrialPruning::TrialPruning(const sweep::TrialList& trials, const std::map<std::string, sweep::PrunerSpec>& pruners) {
+  if (pruners.empty()) return;
   std::map<std::string, int> longest;
-  for (const auto& trial : trials)
-    longest[trial.experiment] =
-        std::max(longest[trial.experiment], static_cast<int>(std::get<std::int64_t>(trial.config.at("epochs"))));
-  for (const auto& [experiment, spec] : pruners)
-    if (auto pruner = make_pruner(spec, std::max(1, longest[experiment]))) by_experiment_[experiment] = std::move(pruner);
-  for (const auto& trial : trials) {
-    const auto it = by_experiment_.find(trial.experiment);
-    if (it != by_experiment_.end())
-      of_trial_[static_cast<std::size_t>(trial.index)] = Watched{it->second.get(), pruners.at(trial.experiment).metric};
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const std::string& experiment = trials.experiment(i);
+    if (pruners.count(experiment) == 0) continue;
+    longest[experiment] =
+        std::max(longest[experiment], static_cast<int>(std::get<std::int64_t>(trials.value(i, "epochs"))));
   }
+  for (const auto& [experiment, spec] : pruners)
+    if (auto pruner = make_pruner(spec, std::max(1, longest[experiment]))) {
+      watched_[experiment] = Watched{pruner.get(), spec.metric};
+      by_experiment_[experiment] = std::move(pruner);
+    }
+  of_trial_.assign(trials.size(), nullptr);
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    if (const auto it = watched_.find(trials.experiment(i)); it != watched_.end()) of_trial_[i] = &it->second;
 }
 
 const TrialPruning::Watched* TrialPruning::watched(int trial) const {
   if (trial < 0 || static_cast<std::size_t>(trial) >= of_trial_.size()) return nullptr;
-  const Watched& w = of_trial_[static_cast<std::size_t>(trial)];
-  return w.pruner != nullptr ? &w : nullptr;
+  return of_trial_[static_cast<std::size_t>(trial)];
 }
 
 bool TrialPruning::watches(int trial) const { return watched(trial) != nullptr; }

@@ -18,9 +18,7 @@ std::vector<search::ParamSpace> spaces_of(const sweep::SearchSpec& spec) {
 
 }  // namespace
 
-TrialSearch::TrialSearch(const std::vector<sweep::TrialSpec>& trials,
-                         const std::map<std::string, sweep::SearchSpec>& searches)
-    : of_trial_(trials.size(), nullptr) {
+TrialSearch::TrialSearch(const sweep::TrialList& trials, const std::map<std::string, sweep::SearchSpec>& searches) {
   for (const auto& [experiment, spec] : searches) {
     if (!spec.enabled()) continue;
     search::TpeOptions options;
@@ -30,11 +28,10 @@ TrialSearch::TrialSearch(const std::vector<sweep::TrialSpec>& trials,
     s->sampler = std::make_unique<search::TpeSampler>(spaces_of(spec), options, spec.seed);
     by_experiment_[experiment] = std::move(s);
   }
-  for (const auto& trial : trials) {
-    const auto it = by_experiment_.find(trial.experiment);
-    if (it != by_experiment_.end() && trial.search_number >= 0)
-      of_trial_[static_cast<std::size_t>(trial.index)] = it->second.get();
-  }
+  if (by_experiment_.empty()) return;
+  of_trial_.assign(trials.size(), nullptr);
+  for (std::size_t i = 0; i < trials.size(); ++i)  // every trial of a searched experiment is searched
+    if (const auto it = by_experiment_.find(trials.experiment(i)); it != by_experiment_.end()) of_trial_[i] = it->second.get();
 }
 
 TrialSearch::Search* TrialSearch::search_of(int trial) const {
@@ -67,7 +64,7 @@ std::optional<std::vector<double>> TrialSearch::internal_values(const Search& se
   return values;
 }
 
-void TrialSearch::replay(const std::vector<store::ObservationRecord>& rows, const std::vector<sweep::TrialSpec>& trials,
+void TrialSearch::replay(const std::vector<store::ObservationRecord>& rows, const sweep::TrialList& trials,
                          const std::string& file) {
   for (std::size_t row = 0; row < rows.size(); ++row) {
     const auto& r = rows[row];

@@ -19,14 +19,14 @@ bool WeightsKeeper::Ranked::operator<(const Ranked& other) const {
   return trial < other.trial;
 }
 
-WeightsKeeper::WeightsKeeper(const sweep::KeepWeights& policy, const std::vector<sweep::TrialSpec>& trials,
+WeightsKeeper::WeightsKeeper(const sweep::KeepWeights& policy, const sweep::TrialList& trials,
                              std::map<std::string, RankBy> rank_by)
     : policy_(policy), trials_(trials), rank_by_(std::move(rank_by)) {}
 
 std::string WeightsKeeper::reason_not_kept(int trial) const {
   const std::string policy = "keep_weights = \"" + policy_.text() + "\"";
   if (policy_.mode == sweep::KeepWeights::Mode::kNone) return policy;
-  const auto& experiment = trials_.at(static_cast<std::size_t>(trial)).experiment;
+  const std::string experiment = trials_.at(static_cast<std::size_t>(trial)).experiment;
   const auto it = rank_by_.find(experiment);
   const RankBy by = it == rank_by_.end() ? RankBy{} : it->second;
   return "not among the " + std::to_string(policy_.best) + " best of experiment '" + experiment + "' by " + by.metric +
@@ -38,7 +38,7 @@ std::vector<WeightsDrop> WeightsKeeper::done(int trial, const std::vector<train:
   using Mode = sweep::KeepWeights::Mode;
   if (policy_.mode == Mode::kAll) return {};
   if (policy_.mode == Mode::kNone) return {{trial, reason_not_kept(trial)}};
-  const auto& experiment = trials_.at(static_cast<std::size_t>(trial)).experiment;
+  const std::string experiment = trials_.at(static_cast<std::size_t>(trial)).experiment;
   const auto it = rank_by_.find(experiment);
   const RankBy by = it == rank_by_.end() ? RankBy{} : it->second;
   double value = std::nan("");  // no epoch at all (a benchmark trial): ranks last

@@ -192,15 +192,14 @@ std::string recover_results(const std::string& path) {
   return "";
 }
 
-void ResultsWriter::add_trials(const std::vector<sweep::TrialSpec>& trials) {
+void ResultsWriter::add_trials(const sweep::TrialList& trials) {
   // A slice at a time, each committed: the journal keeps what a commit writes in memory until
   // the commit, and the rows of 100,000 trials are about 150 MB (rank 0's peak memory was set
   // by it). A crash in between leaves some rows; the next run adds the rest.
   constexpr std::size_t kTrialsPerCommit = 4096;
   for (std::size_t first = 0; first < trials.size(); first += kTrialsPerCommit) {
-    const auto begin = trials.begin() + static_cast<std::ptrdiff_t>(first);
-    const std::vector<sweep::TrialSpec> slice(begin, begin + static_cast<std::ptrdiff_t>(
-                                                                 std::min(kTrialsPerCommit, trials.size() - first)));
+    std::vector<sweep::TrialSpec> slice;  // built a slice at a time: the list holds none of them
+    for (std::size_t i = first; i < std::min(first + kTrialsPerCommit, trials.size()); ++i) slice.push_back(trials[i]);
     const std::size_t before = impl_->tables->size();
     impl_->tables->add_rows(slice);
     if (impl_->tables->size() != before) impl_->commit();

@@ -63,29 +63,21 @@ std::string Overrides::to_string() const {
   return text;
 }
 
-void apply_overrides(std::vector<TrialSpec>& trials, const Overrides& overrides) {
-  if (overrides.empty()) return;
-  if (!(overrides.epochs_scale > 0) || !std::isfinite(overrides.epochs_scale))
+CheckedOverrides::CheckedOverrides(Overrides overrides) : overrides_(std::move(overrides)) {
+  if (overrides_.empty()) return;
+  if (!(overrides_.epochs_scale > 0) || !std::isfinite(overrides_.epochs_scale))
     throw SpecError({"--epochs-scale must be a number > 0"});
-  std::vector<std::pair<std::string, Value>> assignments;
-  for (const auto& text : overrides.set) assignments.push_back(parse_assignment(text));
+  for (const auto& text : overrides_.set) assignments_.push_back(parse_assignment(text));
+}
 
-  std::map<std::string, std::string> id_of_hash;  // per experiment: "experiment hash" -> id
-  std::vector<std::string> duplicates;
-  for (auto& trial : trials) {
-    if (overrides.epochs_scale != 1) {  // written only when it changes them: each own value costs memory
-      const auto epochs = std::get<std::int64_t>(trial.config.at("epochs"));
-      trial.config["epochs"] = scaled(epochs, overrides.epochs_scale, "epochs", overrides);
-      const auto horizon = std::get<std::int64_t>(trial.config.at("lr_horizon"));
-      if (horizon > 0) trial.config["lr_horizon"] = scaled(horizon, overrides.epochs_scale, "lr_horizon", overrides);
-    }
-    for (const auto& [key, value] : assignments) trial.config[key] = value;
-    trial.hash = content_hash(canonical_text(trial.config));
-    auto [it, inserted] = id_of_hash.emplace(trial.experiment + " " + trial.hash, trial.id);
-    if (!inserted)
-      duplicates.push_back(overrides.to_string() + ": makes trials " + it->second + " and " + trial.id + " identical");
+void CheckedOverrides::apply(LayeredConfig& config) const {
+  if (overrides_.epochs_scale != 1) {  // written only when it changes them
+    const auto epochs = std::get<std::int64_t>(config.at("epochs"));
+    config["epochs"] = scaled(epochs, overrides_.epochs_scale, "epochs", overrides_);
+    const auto horizon = std::get<std::int64_t>(config.at("lr_horizon"));
+    if (horizon > 0) config["lr_horizon"] = scaled(horizon, overrides_.epochs_scale, "lr_horizon", overrides_);
   }
-  if (!duplicates.empty()) throw SpecError(duplicates);
+  for (const auto& [key, value] : assignments_) config[key] = value;
 }
 
 }  // namespace aecnn::sweep

@@ -8,19 +8,18 @@
 #include <cstdlib>
 #include <string>
 
-#include "aecnn/sweep/expand.hpp"
-#include "aecnn/sweep/overrides.hpp"
 #include "aecnn/sweep/schema.hpp"
 #include "aecnn/sweep/trial_config.hpp"
+#include "aecnn/sweep/trial_list.hpp"
 
 namespace {
 
-const std::vector<aecnn::sweep::TrialSpec>& study() {
-  static const auto trials = aecnn::sweep::expand(aecnn::sweep::parse_sweep(
+const aecnn::sweep::SweepSpec& study() {
+  static const auto spec = aecnn::sweep::parse_sweep(
       "name='s'\ndata_dir='d'\n[base]\nepochs = 5\n[[experiment]]\nname='a'\ngrid.seed=[0,1]\n"
       "[[experiment]]\nname='f'\nepochs = 30\nlr_horizon = 50\npatience = 3\n",
-      "fuzz.toml"));
-  return trials;
+      "fuzz.toml");
+  return spec;
 }
 
 }  // namespace
@@ -37,9 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     else if (!line.empty()) overrides.set.push_back(line);
     start = end + 1;
   }
-  auto trials = study();
+  aecnn::sweep::TrialList trials;
   try {
-    aecnn::sweep::apply_overrides(trials, overrides);
+    trials = aecnn::sweep::TrialList(study(), overrides);  // every trial is built and checked here
   } catch (const aecnn::Error&) {
     return 0;  // a clear error is the right answer to a bad change
   }

@@ -21,7 +21,7 @@ struct Sweep {
       "[[experiment]]\nname='a'\n[experiment.grid]\nseed=[0,1,2,3,4,5,6,7]\n"
       "[[experiment]]\nname='b'\npruner={type='none'}\n[experiment.grid]\nseed=[0,1]\n",
       "p.toml");
-  std::vector<sweep::TrialSpec> trials = sweep::expand(spec);
+  sweep::TrialList trials{spec};
   std::map<std::string, sweep::PrunerSpec> pruners() const {
     std::map<std::string, sweep::PrunerSpec> enabled;
     for (const auto& e : spec.experiments)

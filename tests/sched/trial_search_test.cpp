@@ -20,7 +20,7 @@ struct Sweep {
       "[[experiment]]\nname='tpe'\n[experiment.search]\nn_trials=24\nseed=3\nstartup_trials=4\n"
       "lr={loguniform=[1e-4,1e-1]}\nattention={choice=['none','both']}\nchannel_ratio={int=[2,16]}\n",
       "s.toml");
-  std::vector<sweep::TrialSpec> trials = sweep::expand(spec);
+  sweep::TrialList trials{spec};
   std::map<std::string, sweep::SearchSpec> searches() const { return {{"tpe", spec.experiments[1].search}}; }
 };
 
@@ -44,7 +44,7 @@ TEST(TrialSearch, SearchesOnlyTheSearchedTrialsAndFillsTheirKeysInsideThePriors)
   EXPECT_FALSE(search.searches(0));
   EXPECT_TRUE(search.searches(2));
   for (std::size_t i = 2; i < s.trials.size(); ++i) {
-    auto& t = s.trials[i];
+    auto t = s.trials[i];
     search.suggest(t);
     EXPECT_EQ(t.suggested_after, 0);
     const double lr = std::get<double>(t.config.at("lr"));
@@ -73,7 +73,9 @@ TEST(TrialSearch, ReplayingTheObservationsBeforeACutSuggestsWhatTheUninterrupted
   int next = 2;
   while (next < static_cast<int>(trials.size()) || !running.empty()) {
     while (running.size() < 2 && next < static_cast<int>(trials.size())) {
-      uninterrupted.suggest(trials[static_cast<std::size_t>(next)]);
+      sweep::TrialSpec started = trials[static_cast<std::size_t>(next)];
+      uninterrupted.suggest(started);
+      trials.replace(std::move(started));  // as the scheduler keeps what it suggested
       running.push_back(next++);
     }
     const std::size_t pick = random() % running.size();
@@ -92,7 +94,7 @@ TEST(TrialSearch, ReplayingTheObservationsBeforeACutSuggestsWhatTheUninterrupted
     // The trials started before the cut have their values (the file's configs).
     for (std::size_t i = 0; i < trials.size(); ++i)
       if (trials[i].suggested_after >= 0 && static_cast<std::size_t>(trials[i].suggested_after) <= cut)
-        resumed_trials[i] = trials[i];
+        resumed_trials.replace(trials[i]);
     TrialSearch resumed(resumed_trials, s.searches());
     resumed.replay({rows.begin(), rows.begin() + static_cast<long>(cut)}, resumed_trials, "r.h5");
     // Every trial the uninterrupted run started after exactly `cut` observations gets the same values.
@@ -113,7 +115,9 @@ TEST(TrialSearch, AnObservationOfATrialThatIsNotSearchedIsRefusedWithTheFile) {
   EXPECT_THAT(error_of([&] { search.replay({row}, s.trials, "r.h5"); }), HasSubstr("r.h5:/search row 0: trial index 0"));
   row.trial = 5;  // searched, but never given values: its base lr is outside the prior
   auto trials = s.trials;
-  trials[5].config["lr"] = 0.5;
+  sweep::TrialSpec outside = trials[5];
+  outside.config["lr"] = 0.5;
+  trials.replace(outside);
   EXPECT_THAT(error_of([&] { search.replay({row}, trials, "r.h5"); }), HasSubstr("values inside its priors"));
 }
 

@@ -23,7 +23,7 @@ struct Sweep {
       "[[experiment]]\nname='loss'\ngrid.seed=[0,1,2,3,4,5,6,7]\n"
       "pruner={type='median', metric='val_loss'}\n",
       "s.toml");
-  std::vector<sweep::TrialSpec> trials = sweep::expand(spec);
+  sweep::TrialList trials{spec};
   std::map<std::string, RankBy> rank_by() const {
     return {{"acc", rank_by_of(spec.experiments[0])}, {"loss", rank_by_of(spec.experiments[1])}};
   }

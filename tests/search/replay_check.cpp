@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
     int checked = 0;
     for (const auto& experiment : spec.experiments) {
       if (!experiment.search.enabled()) continue;
-      sched::TrialSearch search(trials, {{experiment.name, experiment.search}});
+      const sweep::TrialList list(trials);
+      sched::TrialSearch search(list, {{experiment.name, experiment.search}});
       std::vector<store::ObservationRecord> rows;
       for (const auto& row : contents.observations)
         if (trials[static_cast<std::size_t>(row.trial)].experiment == experiment.name) rows.push_back(row);
@@ -50,7 +51,7 @@ int main(int argc, char** argv) {
                       trials[static_cast<std::size_t>(index)].id.c_str(), after, rows.size());
           return 1;
         }
-        search.replay({rows.begin() + static_cast<long>(fed), rows.begin() + after}, trials, argv[1]);
+        search.replay({rows.begin() + static_cast<long>(fed), rows.begin() + after}, list, argv[1]);
         fed = static_cast<std::size_t>(after);
         sweep::TrialSpec again = trials[static_cast<std::size_t>(index)];
         search.suggest(again);

@@ -1,4 +1,5 @@
 #include "aecnn/sweep/overrides.hpp"
+#include "aecnn/sweep/trial_list.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,17 +16,19 @@ using testing::expand_text;
 const std::string kStudy = "name='s'\ndata_dir='d'\n[base]\nepochs = 5\n[[experiment]]\nname='a'\ngrid.seed=[0,1]\n"
                            "[[experiment]]\nname='f'\nepochs = 30\nlr_horizon = 50\n";
 
-std::string error_of(std::vector<TrialSpec>& trials, const Overrides& overrides) {
-  return aecnn::testing::error_message<SpecError>([&] { apply_overrides(trials, overrides); });
+// The study's trials with `overrides` applied, as aecnn-sweep builds them.
+TrialList overridden(const Overrides& overrides) { return TrialList(parse_sweep(kStudy, "s.toml"), overrides); }
+
+std::string error_of(const Overrides& overrides) {
+  return aecnn::testing::error_message<SpecError>([&] { overridden(overrides); });
 }
 
 TEST(Overrides, ScaleEpochsAndHorizonAndSetKeys) {
-  auto trials = expand_text(kStudy);
-  const auto original = trials;
+  const auto original = expand_text(kStudy);
   Overrides overrides;
   overrides.epochs_scale = 0.5;
   overrides.set = {"train_images=2000", "attention=none"};
-  apply_overrides(trials, overrides);
+  const TrialList trials = overridden(overrides);
   EXPECT_EQ(std::get<std::int64_t>(trials[0].config.at("epochs")), 3);  // 2.5 rounds to 3
   EXPECT_EQ(std::get<std::int64_t>(trials[2].config.at("epochs")), 15);
   EXPECT_EQ(std::get<std::int64_t>(trials[2].config.at("lr_horizon")), 25);
@@ -37,39 +40,35 @@ TEST(Overrides, ScaleEpochsAndHorizonAndSetKeys) {
 }
 
 TEST(Overrides, EpochsNeverScaleBelowOne) {
-  auto trials = expand_text(kStudy);
   Overrides overrides;
   overrides.epochs_scale = 0.01;
-  apply_overrides(trials, overrides);
+  const TrialList trials = overridden(overrides);
   EXPECT_EQ(std::get<std::int64_t>(trials[0].config.at("epochs")), 1);
 }
 
 TEST(Overrides, ValuesAreCheckedLikeTheFiles) {
-  auto trials = expand_text(kStudy);
   Overrides bad;
   bad.set = {"lr=-1"};
-  EXPECT_EQ(error_of(trials, bad), "--set lr=-1: 'lr' must be > 0, not -1");
+  EXPECT_EQ(error_of(bad), "--set lr=-1: 'lr' must be > 0, not -1");
   bad.set = {"atention=none"};
-  EXPECT_EQ(error_of(trials, bad), "--set atention=none: unknown key 'atention' (did you mean 'attention'?)");
+  EXPECT_EQ(error_of(bad), "--set atention=none: unknown key 'atention' (did you mean 'attention'?)");
   bad.set = {"epochs"};
-  EXPECT_EQ(error_of(trials, bad), "--set epochs: expected KEY=VALUE");
+  EXPECT_EQ(error_of(bad), "--set epochs: expected KEY=VALUE");
   bad.set = {"batch_size=4294967296"};
-  EXPECT_EQ(error_of(trials, bad), "--set batch_size=4294967296: 'batch_size' must be <= 1048576, not 4294967296");
+  EXPECT_EQ(error_of(bad), "--set batch_size=4294967296: 'batch_size' must be <= 1048576, not 4294967296");
 }
 
 TEST(Overrides, AnEpochsScaleBeyondTheLimitIsRefusedNotWrapped) {
-  auto trials = expand_text(kStudy);
   Overrides overrides;
   overrides.epochs_scale = 1e300;  // llround of 5e300 is undefined; the bound is checked first
-  EXPECT_THAT(error_of(trials, overrides), HasSubstr("--epochs-scale 1e+300: makes 'epochs' 5 x "));
-  EXPECT_THAT(error_of(trials, overrides), HasSubstr("more than its limit 1000000"));
+  EXPECT_THAT(error_of(overrides), HasSubstr("--epochs-scale 1e+300: makes 'epochs' 5 x "));
+  EXPECT_THAT(error_of(overrides), HasSubstr("more than its limit 1000000"));
 }
 
 TEST(Overrides, CollapsingAnAxisIsAnError) {
-  auto trials = expand_text(kStudy);
   Overrides overrides;
   overrides.set = {"seed=4"};
-  EXPECT_THAT(error_of(trials, overrides), HasSubstr("--set seed=4: makes trials a-0000 and a-0001 identical"));
+  EXPECT_THAT(error_of(overrides), HasSubstr("--set seed=4: makes trials a-0000 and a-0001 identical"));
 }
 
 }  // namespace

@@ -6,19 +6,19 @@
 
 #include "aecnn/analysis/table.hpp"
 #include "aecnn/store/reader.hpp"
-#include "aecnn/sweep/expand.hpp"
+#include "aecnn/sweep/trial_list.hpp"
 
 namespace aecnn::analysis {
 
 /// Experiment names in order of first appearance.
 std::vector<std::string> experiments_of(const store::ResultsContents& results);
-std::vector<std::string> experiments_of(const std::vector<sweep::TrialSpec>& trials);
+std::vector<std::string> experiments_of(const sweep::TrialList& trials);
 
 /// The trials of `experiment`: id, status, varying keys, epochs run, final and best validation
 /// accuracy, test accuracy, seconds. Cells a trial does not have yet (running, failed) show "-".
 Table trial_table(const store::ResultsContents& results, const std::string& experiment);
 
 /// The planned trials of `experiment` (for --dry-run): id, hash, varying keys, ranks needed.
-Table plan_table(const std::vector<sweep::TrialSpec>& trials, const std::string& experiment);
+Table plan_table(const sweep::TrialList& trials, const std::string& experiment);
 
 }  // namespace aecnn::analysis

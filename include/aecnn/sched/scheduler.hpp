@@ -11,7 +11,7 @@
 #include "aecnn/sched/placement.hpp"
 #include "aecnn/sched/trial_log.hpp"
 #include "aecnn/sched/weights_keeper.hpp"
-#include "aecnn/sweep/expand.hpp"
+#include "aecnn/sweep/trial_list.hpp"
 
 namespace aecnn::sched {
 
@@ -25,7 +25,7 @@ struct Utilisation {
 /// What rank 0 runs: the trials still to do, and how often a failing one may be tried.
 struct SweepJob {
   /// The whole expansion. A searched trial's keys are filled in here when it starts.
-  std::vector<sweep::TrialSpec>* trials = nullptr;
+  sweep::TrialList* trials = nullptr;
   std::vector<int> to_run;    ///< indices into trials, in order
   std::vector<int> failures;  ///< per trial index: failed attempts in earlier runs
   int max_attempts = 3;       ///< a trial that failed this often is not tried again

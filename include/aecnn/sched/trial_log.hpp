@@ -17,7 +17,7 @@
 #include "aecnn/sched/progress.hpp"
 #include "aecnn/sched/weights_keeper.hpp"
 #include "aecnn/store/writer.hpp"
-#include "aecnn/sweep/expand.hpp"
+#include "aecnn/sweep/trial_list.hpp"
 #include "aecnn/train/records.hpp"
 
 namespace aecnn::sched {
@@ -31,7 +31,7 @@ class TrialLog {
  public:
   /// `trials` is the whole expansion; `states` what the file said at the start (resume);
   /// `to_run` the indices this run trains.
-  TrialLog(store::ResultsWriter& writer, const std::vector<sweep::TrialSpec>& trials,
+  TrialLog(store::ResultsWriter& writer, const sweep::TrialList& trials,
            const std::map<std::string, store::TrialState>& states, const std::vector<int>& to_run,
            std::FILE* out = stdout, ProgressStyle style = ProgressStyle::kPlain);
 
@@ -94,7 +94,7 @@ class TrialLog {
   void draw_block();
 
   store::ResultsWriter& writer_;
-  const std::vector<sweep::TrialSpec>& trials_;
+  const sweep::TrialList& trials_;
   std::FILE* out_;
   ProgressStyle style_;
   Progress progress_;

@@ -16,7 +16,7 @@
 
 #include "aecnn/search/pruner.hpp"
 #include "aecnn/store/results_file.hpp"
-#include "aecnn/sweep/expand.hpp"
+#include "aecnn/sweep/trial_list.hpp"
 #include "aecnn/train/records.hpp"
 
 namespace aecnn::sched {
@@ -31,7 +31,7 @@ double metric_of(const train::EpochRecord& record, const std::string& metric);
 class TrialPruning {
  public:
   /// `pruners`: by experiment name, the settings of those that have one enabled.
-  TrialPruning(const std::vector<sweep::TrialSpec>& trials, const std::map<std::string, sweep::PrunerSpec>& pruners);
+  TrialPruning(const sweep::TrialList& trials, const std::map<std::string, sweep::PrunerSpec>& pruners);
 
   /// Whether a pruner watches the trial (its experiment has one).
   bool watches(int trial) const;
@@ -56,7 +56,9 @@ class TrialPruning {
   const Watched* watched(int trial) const;
 
   std::map<std::string, std::unique_ptr<search::Pruner>> by_experiment_;
-  std::vector<Watched> of_trial_;  ///< by trial index; pruner null: not watched
+  /// One per experiment with a pruner; held by pointer so that `of_trial_` costs 8 bytes a trial.
+  std::map<std::string, Watched> watched_;
+  std::vector<const Watched*> of_trial_;  ///< by trial index; null: not watched (empty: no pruner at all)
   std::map<std::pair<int, int>, store::PruningRecord> decided_;  ///< (trial, epoch) -> decision
   std::map<int, int> stopped_at_;  ///< trial -> the epoch its stop verdict came at
 };

@@ -15,7 +15,7 @@
 
 #include "aecnn/search/tpe.hpp"
 #include "aecnn/store/results_file.hpp"
-#include "aecnn/sweep/expand.hpp"
+#include "aecnn/sweep/trial_list.hpp"
 #include "aecnn/train/records.hpp"
 
 namespace aecnn::sched {
@@ -23,7 +23,7 @@ namespace aecnn::sched {
 class TrialSearch {
  public:
   /// `searches`: by experiment name, the enabled ones.
-  TrialSearch(const std::vector<sweep::TrialSpec>& trials, const std::map<std::string, sweep::SearchSpec>& searches);
+  TrialSearch(const sweep::TrialList& trials, const std::map<std::string, sweep::SearchSpec>& searches);
 
   /// Whether the trial is one of a search's (its keys are suggested).
   bool searches(int trial) const;
@@ -31,7 +31,7 @@ class TrialSearch {
   /// the configs those trials ran with (recorded at their start). A row naming a trial that is
   /// not searched, or whose values lie outside its search's priors, is refused with an Error
   /// naming `file`.
-  void replay(const std::vector<store::ObservationRecord>& rows, const std::vector<sweep::TrialSpec>& trials,
+  void replay(const std::vector<store::ObservationRecord>& rows, const sweep::TrialList& trials,
               const std::string& file);
   /// Fills `trial`'s suggested keys in its config from what its sampler has observed, and sets
   /// its `suggested_after`. Nothing changes for a trial that is not searched.
@@ -54,7 +54,7 @@ class TrialSearch {
   static std::optional<std::vector<double>> internal_values(const Search& search, const sweep::TrialSpec& trial);
 
   std::map<std::string, std::unique_ptr<Search>> by_experiment_;
-  std::vector<Search*> of_trial_;  ///< by trial index; null: not searched
+  std::vector<Search*> of_trial_;  ///< by trial index; null: not searched (empty: no search at all)
 };
 
 }  // namespace aecnn::sched

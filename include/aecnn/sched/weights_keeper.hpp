@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "aecnn/sweep/expand.hpp"
+#include "aecnn/sweep/trial_list.hpp"
 #include "aecnn/sweep/sweep_spec.hpp"
 #include "aecnn/train/records.hpp"
 
@@ -39,7 +39,7 @@ struct WeightsDrop {
 class WeightsKeeper {
  public:
   /// `rank_by`: by experiment name; an experiment not named ranks by val_accuracy (max).
-  WeightsKeeper(const sweep::KeepWeights& policy, const std::vector<sweep::TrialSpec>& trials,
+  WeightsKeeper(const sweep::KeepWeights& policy, const sweep::TrialList& trials,
                 std::map<std::string, RankBy> rank_by);
 
   /// A trial ran to its end. `final_epoch` is the 1-based epoch whose weights the final model
@@ -58,7 +58,7 @@ class WeightsKeeper {
   std::string reason_not_kept(int trial) const;
 
   sweep::KeepWeights policy_;
-  const std::vector<sweep::TrialSpec>& trials_;
+  const sweep::TrialList& trials_;
   std::map<std::string, RankBy> rank_by_;
   std::map<std::string, std::set<Ranked>> kept_;  ///< by experiment: at most policy_.best entries
 };

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "aecnn/store/results_file.hpp"
-#include "aecnn/sweep/expand.hpp"
+#include "aecnn/sweep/trial_list.hpp"
 #include "aecnn/train/records.hpp"
 
 namespace aecnn::store {
@@ -56,7 +56,8 @@ class ResultsWriter {
   /// Gives each of the sweep's trials its row (status `pending`) where it has none yet, committed
   /// 4,096 trials at a time: a run calls it once, before the first trial starts, so that starting
   /// a trial rewrites a few cells of its row. A trial started without it gets its row then.
-  void add_trials(const std::vector<sweep::TrialSpec>& trials);
+  void add_trials(const sweep::TrialList& trials);
+  void add_trials(const std::vector<sweep::TrialSpec>& trials) { add_trials(sweep::TrialList(trials)); }
 
   /// Every trial the file holds that has started, by id: a resumed sweep skips the done ones.
   std::map<std::string, TrialState> trial_states() const;

@@ -2,6 +2,7 @@
 // Turns a SweepSpec into the list of trials to run, each with a stable id and content hash.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aecnn/sweep/sweep_spec.hpp"
@@ -30,7 +31,7 @@ struct TrialSpec {
 /// take gigabytes to hold).
 inline constexpr std::size_t kMaxTrials = 100000;
 
-/// Expands every experiment, in file order: the Cartesian product of its axes (trials, grid
+/// Expands every experiment, built whole (TrialList builds each trial only when asked), in file order: the Cartesian product of its axes (trials, grid
 /// axes, zip, random samples, seeds; the first varies slowest) over its base.
 /// Throws SpecError when two trials of one experiment resolve to the same configuration, or when
 /// the sweep would have more than kMaxTrials trials.
@@ -41,6 +42,17 @@ std::string canonical_text(const ConfigMap& config);
 
 /// FNV-1a 64-bit hash of `text`, as 16 lowercase hex digits. Stable across runs and machines.
 std::string content_hash(const std::string& text);
+
+/// content_hash of a text given piece by piece, without holding it whole (a sweep's hash covers
+/// a line per trial).
+class ContentHasher {
+ public:
+  void add(std::string_view text);
+  std::string hex() const;
+
+ private:
+  std::uint64_t hash_ = 14695981039346656037ull;  // FNV-1a 64 offset basis
+};
 
 /// The hash of a whole sweep: its name and every trial's hash, in order.
 /// Two files that expand to the same trials have the same sweep hash.

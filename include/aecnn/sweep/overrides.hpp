@@ -1,8 +1,8 @@
 #pragma once
 // Command-line changes to every trial of a sweep, for a quick look at a long study:
 //   aecnn-sweep sweeps/all.toml --epochs-scale 0.5 --set train_images=2000
-// They are applied after expansion and change the trials' hashes, so a scaled run is its own
-// sweep: it never resumes into, or mixes with, the results of the full one.
+// TrialList applies them to each trial as it builds it; they change the trials' hashes, so a
+// scaled run is its own sweep: it never resumes into, or mixes with, the results of the full one.
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,9 +20,22 @@ struct Overrides {
   std::string to_string() const;
 };
 
-/// Applies `overrides` to every trial, checking each value like a sweep file's and re-hashing.
-/// Throws SpecError naming the option (`--set lr=-1: 'lr' must be > 0, not -1`), or when the
-/// change makes two trials of an experiment identical.
-void apply_overrides(std::vector<TrialSpec>& trials, const Overrides& overrides);
+/// Overrides read and checked once (each value like a sweep file's), then applied to one
+/// configuration at a time: a lazily expanded sweep applies them to each trial as it is built.
+class CheckedOverrides {
+ public:
+  CheckedOverrides() = default;
+  /// Throws SpecError naming the option (`--set lr=-1: 'lr' must be > 0, not -1`).
+  explicit CheckedOverrides(Overrides overrides);
+  bool empty() const { return overrides_.empty(); }
+  const Overrides& overrides() const { return overrides_; }
+  /// Changes `config` as the overrides say. Throws SpecError when a scaled value passes its key's
+  /// limit. Only what changes is written: each own value costs memory.
+  void apply(LayeredConfig& config) const;
+
+ private:
+  Overrides overrides_;
+  std::vector<std::pair<std::string, Value>> assignments_;
+};
 
 }  // namespace aecnn::sweep
