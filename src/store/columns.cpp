@@ -413,27 +413,26 @@ std::vector<double> read_double_rows(hid_t table, const std::string& name, const
   return read_number_rows<double>(table, name, where, H5T_NATIVE_DOUBLE, true, first, count, cell_size);
 }
 
-std::vector<std::string> read_strings(hid_t table, const std::string& name, const std::string& where) {
-  Column column(table, name, where);
-  if (column.type_class() != H5T_STRING) throw H5Error(column.what + ": not a column of strings");
-  if (column.dims.size() != 1) throw H5Error(column.what + ": not a 1-D column");
-  const std::size_t count = column.checked_count();
+namespace {
+
+std::vector<std::string> read_string_rows(Column& column, hsize_t first, std::size_t count) {
   std::vector<std::string> values(count);
   if (count == 0) return values;
   h5::Id type = column.type();
+  h5::Id space(H5Dget_space(column.get()), H5Sclose, column.what);
+  h5::Id memory = column.select(space.get(), first, count);
   if (H5Tis_variable_str(type.get()) > 0) {
     std::vector<char*> pointers(count, nullptr);
-    if (H5Dread(column.get(), vlen_string_type(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0)
-      throw H5Error(column.what + ": cannot read");
+    if (H5Dread(column.get(), vlen_string_type(), memory.get(), space.get(), H5P_DEFAULT, pointers.data()) < 0)
+      throw H5Error(column.what + ": cannot read rows from " + std::to_string(first));
     for (std::size_t i = 0; i < count; ++i) values[i] = pointers[i] != nullptr ? pointers[i] : "";
-    h5::Id space(H5Dget_space(column.get()), H5Sclose, column.what);
-    H5Dvlen_reclaim(vlen_string_type(), space.get(), H5P_DEFAULT, pointers.data());
+    H5Dvlen_reclaim(vlen_string_type(), memory.get(), H5P_DEFAULT, pointers.data());
     return values;
   }
   const std::size_t size = H5Tget_size(type.get());
   std::vector<char> buffer(count * size);
-  if (H5Dread(column.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0)
-    throw H5Error(column.what + ": cannot read");
+  if (H5Dread(column.get(), type.get(), memory.get(), space.get(), H5P_DEFAULT, buffer.data()) < 0)
+    throw H5Error(column.what + ": cannot read rows from " + std::to_string(first));
   for (std::size_t i = 0; i < count; ++i) {
     const char* begin = &buffer[i * size];
     std::size_t length = 0;
@@ -441,6 +440,31 @@ std::vector<std::string> read_strings(hid_t table, const std::string& name, cons
     values[i].assign(begin, length);
   }
   return values;
+}
+
+Column string_column(hid_t table, const std::string& name, const std::string& where) {
+  Column column(table, name, where);
+  if (column.type_class() != H5T_STRING) throw H5Error(column.what + ": not a column of strings");
+  if (column.dims.size() != 1) throw H5Error(column.what + ": not a 1-D column");
+  column.checked_count();
+  return column;
+}
+
+}  // namespace
+
+std::vector<std::string> read_strings(hid_t table, const std::string& name, const std::string& where) {
+  Column column = string_column(table, name, where);
+  return read_string_rows(column, 0, static_cast<std::size_t>(column.rows()));
+}
+
+std::vector<std::string> read_string_rows(hid_t table, const std::string& name, const std::string& where,
+                                          hsize_t first, hsize_t count) {
+  Column column = string_column(table, name, where);
+  return read_string_rows(column, first, static_cast<std::size_t>(count));
+}
+
+hsize_t row_count(hid_t table, const std::string& name, const std::string& where) {
+  return Column(table, name, where).rows();
 }
 
 Type type_of(hid_t table, const std::string& name, const std::string& where) {

@@ -50,6 +50,10 @@ std::vector<std::int64_t> read_int_rows(hid_t table, const std::string& name, co
                                         hsize_t count, std::size_t* cell_size = nullptr);
 std::vector<double> read_double_rows(hid_t table, const std::string& name, const std::string& where, hsize_t first,
                                      hsize_t count, std::size_t* cell_size = nullptr);
+std::vector<std::string> read_string_rows(hid_t table, const std::string& name, const std::string& where,
+                                          hsize_t first, hsize_t count);
+/// Rows in a column (its first dimension).
+hsize_t row_count(hid_t table, const std::string& name, const std::string& where);
 
 /// The type a column holds (to read config columns back as the sweep's values).
 Type type_of(hid_t table, const std::string& name, const std::string& where);

@@ -183,10 +183,9 @@ TrialTables::TrialTables(hid_t file, std::string path) : file_(file), path_(std:
     ids_ = columns::read_strings(trials.get(), "id", where_of(path_, "trials"));
     trial_chunk_ = columns::chunk_rows(trials.get(), "id", where_of(path_, "trials"));
   }
-  for (std::size_t r = 0; r < ids_.size(); ++r)
-    if (!ids_[r].empty()) row_of_[ids_[r]] = r;
-  history_of_.resize(ids_.size());
-  metrics_of_.resize(ids_.size());
+  row_of_.assign(ids_);
+  history_of_.resize_owners(ids_.size());
+  metrics_of_.resize_owners(ids_.size());
   {
     h5::Id config = table(file_, "config", path_);
     config_columns_ = h5::member_names(config.get());
@@ -196,7 +195,7 @@ TrialTables::TrialTables(hid_t file, std::string path) : file_(file), path_(std:
     const auto trial = columns::read_ints(history.get(), "trial", where_of(path_, "history"));
     history_rows_ = trial.size();
     for (hsize_t r = 0; r < trial.size(); ++r)
-      if (trial[r] >= 0 && static_cast<std::size_t>(trial[r]) < history_of_.size()) history_of_[trial[r]].push_back(r);
+      if (trial[r] >= 0 && static_cast<std::size_t>(trial[r]) < ids_.size()) history_of_.append(trial[r], r);
   }
   {
     h5::Id metrics = table(file_, "metrics", path_);
@@ -204,7 +203,7 @@ TrialTables::TrialTables(hid_t file, std::string path) : file_(file), path_(std:
       const auto trial = columns::read_ints(metrics.get(), "trial", where_of(path_, "metrics"));
       metrics_rows_ = trial.size();
       for (hsize_t r = 0; r < trial.size(); ++r)
-        if (trial[r] >= 0 && static_cast<std::size_t>(trial[r]) < metrics_of_.size()) metrics_of_[trial[r]].push_back(r);
+        if (trial[r] >= 0 && static_cast<std::size_t>(trial[r]) < ids_.size()) metrics_of_.append(trial[r], r);
       std::size_t cell = 0;
       columns::read_doubles(metrics.get(), "class_support", where_of(path_, "metrics"), &cell);
       classes_ = cell;
@@ -260,8 +259,8 @@ void TrialTables::resize_trials(hsize_t rows) {
     write_config_values(handle, type, old, std::vector<sweep::Value>(added, config_default(key, type)));
   }
   ids_.resize(rows);
-  history_of_.resize(rows);
-  metrics_of_.resize(rows);
+  history_of_.resize_owners(rows);
+  metrics_of_.resize_owners(rows);
 }
 
 void TrialTables::ensure_config_column(const std::string& key, const sweep::Value& value) {
@@ -319,7 +318,7 @@ void TrialTables::add_rows(const std::vector<sweep::TrialSpec>& trials) {
     }
     for (std::size_t i = begin; i < end; ++i) {
       ids_[fresh[i]->index] = fresh[i]->id;
-      row_of_[fresh[i]->id] = static_cast<hsize_t>(fresh[i]->index);
+      row_of_.insert(ids_, static_cast<std::size_t>(fresh[i]->index));
     }
     begin = end;
   }
@@ -335,8 +334,7 @@ hsize_t TrialTables::row(const sweep::TrialSpec& trial) {
 }
 
 std::int64_t TrialTables::find(const std::string& id) const {
-  auto it = row_of_.find(id);
-  return it == row_of_.end() ? -1 : static_cast<std::int64_t>(it->second);
+  return row_of_.find(ids_, id);
 }
 
 void TrialTables::write_config(hsize_t row, const sweep::ConfigMap& config) {
@@ -378,17 +376,17 @@ void TrialTables::append_history(hsize_t row, const std::vector<train::EpochReco
     if (c == 0) columns::append(handle, first, std::vector<std::int64_t>(values[0].begin(), values[0].end()));
     else columns::append(handle, first, values[c]);
   }
-  for (hsize_t r = first; r < rows; ++r) history_of_[row].push_back(r);
+  for (hsize_t r = first; r < rows; ++r) history_of_.append(row, r);
   history_rows_ = rows;
 }
 
 void TrialTables::drop_history(hsize_t row) {
-  mark_dropped("history", history_of_[row]);
-  history_of_[row].clear();
+  mark_dropped("history", history_of_.rows_of(row));
+  history_of_.clear(row);
 }
 
 std::vector<train::EpochRecord> TrialTables::history(hsize_t row) const {
-  const auto& rows = history_of_[row];
+  const auto rows = history_of_.rows_of(row);
   if (rows.empty()) return {};
   std::vector<std::vector<double>> values;
   for (const char* c : kHistoryColumns) values.push_back(columns::read_doubles_at(column("history", c), rows));
@@ -447,13 +445,13 @@ void TrialTables::append_metrics(hsize_t row, const train::TrialResult& result) 
     for (std::size_t j = 0; j < classes; ++j) confusion[i * width + j] = result.confusion[i * classes + j];
   append("class_support", support);
   append("confusion_matrix", confusion);
-  metrics_of_[row].push_back(first);
+  metrics_of_.append(row, first);
   metrics_rows_ = rows;
 }
 
 void TrialTables::drop_metrics(hsize_t row) {
-  mark_dropped("metrics", metrics_of_[row]);
-  metrics_of_[row].clear();
+  mark_dropped("metrics", metrics_of_.rows_of(row));
+  metrics_of_.clear(row);
 }
 
 std::int64_t TrialTables::provenance_row(const train::Provenance& p, std::int64_t threads, const std::string& hdf5,

@@ -20,6 +20,7 @@
 #include "aecnn/sweep/expand.hpp"
 #include "aecnn/train/records.hpp"
 #include "columns.hpp"
+#include "row_index.hpp"
 
 namespace aecnn::store {
 
@@ -76,10 +77,10 @@ class TrialTables {
   hid_t file_;
   std::string path_;
   std::vector<std::string> ids_;                     ///< by row; "" for a row no trial holds
-  std::unordered_map<std::string, hsize_t> row_of_;  ///< id -> row
+  IdIndex row_of_;                                   ///< id -> row
   std::vector<std::string> config_columns_;          ///< names of /config's columns
-  std::vector<std::vector<hsize_t>> history_of_;     ///< by trial row: its live /history rows
-  std::vector<std::vector<hsize_t>> metrics_of_;     ///< by trial row: its live /metrics rows
+  RowLists history_of_;                              ///< by trial row: its live /history rows
+  RowLists metrics_of_;                              ///< by trial row: its live /metrics rows
   std::unordered_map<std::string, std::int64_t> provenance_;  ///< record's text -> row
   hsize_t history_rows_ = 0, metrics_rows_ = 0, provenance_rows_ = 0;
   /// Every column used so far, held open for the writer's life: HDF5 keeps a dataset's chunk
