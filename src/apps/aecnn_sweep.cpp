@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <unordered_map>
 
 #include "aecnn/analysis/trial_table.hpp"
 #include "aecnn/build_info.hpp"
@@ -172,12 +173,12 @@ int report_status(const Options& options) {
                 plan.spec->name.c_str(), total);
     return kExitUnfinished;
   }
-  const store::ResultsContents contents = store::read_results(options.results);
+  const store::StatusContents contents = store::read_statuses(options.results);
   const std::string identity = sweep_identity(plan, options);
   if (contents.sweep_hash != identity)
     throw Error(options.results + ": holds results of another sweep ('" + contents.sweep_name + "', hash " +
                 contents.sweep_hash + ", this one is " + identity + ")");
-  std::map<std::string, const store::TrialRecord*> recorded;
+  std::unordered_map<std::string, const store::TrialStatus*> recorded;
   for (const auto& trial : contents.trials) recorded[trial.id] = &trial;
   std::size_t done = 0, pruned = 0, given_up = 0;
   for (std::size_t i = 0; i < plan.trials.size(); ++i) {

@@ -300,6 +300,34 @@ ResultsContents read_results(const std::string& path, const ReadOptions& options
   return contents;
 }
 
+StatusContents read_statuses(const std::string& path) {
+  StatusContents contents;
+  int format = 0;
+  {
+    h5::Id file = open_results(path);
+    const hid_t root = file.get();
+    format = static_cast<int>(h5::read_int_attr(root, "format_version", path));
+    contents.sweep_name = h5::read_string_attr(root, "sweep_name", path);
+    contents.sweep_hash = h5::read_string_attr(root, "sweep_hash", path);
+    if (format != 1) {
+      h5::Id trials = h5::open_group(root, "/trials", path);
+      const std::string where = path + ":/trials";
+      auto ids = columns::read_strings(trials.get(), "id", where);
+      auto status = columns::read_strings(trials.get(), "status", where);
+      const auto failures = columns::read_ints(trials.get(), "failures", where);
+      if (status.size() != ids.size() || failures.size() != ids.size())
+        throw H5Error(where + ": its columns id, status and failures differ in length");
+      for (std::size_t r = 0; r < ids.size(); ++r)
+        if (!ids[r].empty())
+          contents.trials.push_back({std::move(ids[r]), std::move(status[r]), static_cast<int>(failures[r])});
+      return contents;
+    }
+  }
+  for (auto& trial : read_results(path).trials)
+    contents.trials.push_back({std::move(trial.id), std::move(trial.status), trial.failures});
+  return contents;
+}
+
 void read_class_metrics(const std::string& path, ResultsContents& results, const std::vector<std::size_t>& trials) {
   if (results.format_version == 1) return;  // read with everything else
   std::vector<TrialRecord*> wanted;
