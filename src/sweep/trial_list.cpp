@@ -104,18 +104,17 @@ TrialList::TrialList(std::shared_ptr<const SweepSpec> spec, const Overrides& ove
   if (total > kMaxTrials)
     throw SpecError({spec_->file + ": expands to more than " + std::to_string(kMaxTrials) +
                      " trials; check the axes (the product of all of an experiment's axes is run)"});
-  check_distinct(false, overrides.empty() ? &sweep_hash_ : nullptr);
+  check_distinct(overrides.empty() ? &sweep_hash_ : nullptr);  // the file's own duplicates first
   if (overrides.empty()) return;
   overrides_ = CheckedOverrides(overrides);
-  apply_overrides_ = true;
-  check_distinct(true, &sweep_hash_);
+  check_distinct(&sweep_hash_);
 }
 
 TrialList::TrialList(std::vector<TrialSpec> trials) : given_(std::move(trials)), given_list_(true) {
   for (std::size_t i = 0; i < given_.size(); ++i) given_[i].index = static_cast<int>(i);
 }
 
-void TrialList::check_distinct(bool with_overrides, std::string* sweep_text_hash) {
+void TrialList::check_distinct(std::string* sweep_text_hash) {
   const SweepSpec& spec = *spec_;
   ContentHasher sweep_text;
   sweep_text.add("name = " + to_toml(spec.name) + "\n");
@@ -135,7 +134,7 @@ void TrialList::check_distinct(bool with_overrides, std::string* sweep_text_hash
       while (first > 0 && hashes[first - 1].first == hashes[k].first) --first;
       const std::string a = id(hashes[first].second), b = id(hashes[k].second);
       duplicates.emplace_back(hashes[k].second,
-                              with_overrides ? overrides_.overrides().to_string() + ": makes trials " + a + " and " + b + " identical"
+                              !overrides_.empty() ? overrides_.overrides().to_string() + ": makes trials " + a + " and " + b + " identical"
                                              : spec.file + ": trials " + a + " and " + b +
                                                    " have the same configuration (an axis repeats a value, or trials repeat one)");
     }
@@ -190,7 +189,7 @@ TrialSpec TrialList::build(std::size_t index, bool with_hash) const {
     rest /= e.axes[a].size;
   }
   for (std::size_t a = 0; a < e.axes.size(); ++a) e.set_point(a, position[a], trial.config);
-  if (apply_overrides_) overrides_.apply(trial.config);
+  if (!overrides_.empty()) overrides_.apply(trial.config);
   trial.id = id(index);
   std::string identity;
   if (!e.suggested.empty()) {

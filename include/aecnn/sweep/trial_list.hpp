@@ -74,14 +74,13 @@ class TrialList {
   struct Experiment;
   TrialSpec build(std::size_t index, bool with_hash) const;
   std::size_t experiment_at(std::size_t index) const;
-  /// Every trial's hash with or without the overrides; SpecError on two alike in an experiment.
-  void check_distinct(bool with_overrides, std::string* sweep_text_hash);
+  /// Every trial's hash, with the overrides set so far; SpecError on two alike in an experiment.
+  void check_distinct(std::string* sweep_text_hash);
 
   /// The axes' values stay in the spec; the list only points at them.
   std::shared_ptr<const SweepSpec> spec_;
   std::vector<std::shared_ptr<const Experiment>> experiments_;
-  CheckedOverrides overrides_;
-  bool apply_overrides_ = false;
+  CheckedOverrides overrides_;  ///< empty while the sweep is checked as the file says
   std::map<std::size_t, TrialSpec> replaced_;
   std::vector<TrialSpec> given_;  ///< a list given trial by trial
   bool given_list_ = false;
