@@ -463,6 +463,19 @@ std::vector<std::string> read_string_rows(hid_t table, const std::string& name, 
   return read_string_rows(column, first, static_cast<std::size_t>(count));
 }
 
+Shape inspect(hid_t table, const std::string& name, const std::string& where) {
+  if (H5Lexists(table, name.c_str(), H5P_DEFAULT) <= 0) throw H5Error(where + "/" + name + ": missing");
+  {
+    const hid_t object = H5Oopen(table, name.c_str(), H5P_DEFAULT);
+    const bool dataset = object >= 0 && H5Iget_type(object) == H5I_DATASET;
+    if (object >= 0) H5Oclose(object);
+    if (!dataset) throw H5Error(where + "/" + name + ": not a column (not a dataset)");
+  }
+  Column column(table, name, where);
+  column.checked_count();
+  return {column.dims, column.type_class()};
+}
+
 hsize_t row_count(hid_t table, const std::string& name, const std::string& where) {
   return Column(table, name, where).rows();
 }

@@ -52,6 +52,15 @@ std::vector<double> read_double_rows(hid_t table, const std::string& name, const
                                      hsize_t count, std::size_t* cell_size = nullptr);
 std::vector<std::string> read_string_rows(hid_t table, const std::string& name, const std::string& where,
                                           hsize_t first, hsize_t count);
+/// What a column is: its dimensions (rows first) and the HDF5 class of its values.
+struct Shape {
+  std::vector<hsize_t> dims;
+  H5T_class_t type_class = H5T_NO_CLASS;
+};
+/// The column's shape, checked against what it stores. Throws H5Error naming the column when it
+/// is missing, not a dataset of at least one dimension, or claims more rows than it stores.
+Shape inspect(hid_t table, const std::string& name, const std::string& where);
+
 /// Rows in a column (its first dimension).
 hsize_t row_count(hid_t table, const std::string& name, const std::string& where);
 

@@ -283,6 +283,18 @@ Id open_dataset(hid_t group, const std::string& name, std::vector<hsize_t>& dims
 
 }  // namespace
 
+// `count` values of the dataset, after checking that it stores them: a damaged or crafted file
+// may claim 2^40 values of a chunked dataset that stores none, and reading it would allocate them.
+std::size_t checked_count(hid_t dataset, hsize_t count, const std::string& what) {
+  Id type(H5Dget_type(dataset), H5Tclose, what + ": no type");
+  const std::size_t element = H5Tget_size(type.get());
+  const hsize_t stored = H5Dget_storage_size(dataset);
+  if (count > 0 && (element == 0 || count > stored / element))
+    throw H5Error(what + ": claims " + std::to_string(count) + " values but stores only " + std::to_string(stored) +
+                  " bytes (a damaged results file)");
+  return static_cast<std::size_t>(count);
+}
+
 std::vector<float> read_floats(hid_t group, const std::string& name, std::vector<std::int64_t>& shape,
                                const std::string& where) {
   const std::string what = where + "/" + name;
@@ -291,7 +303,7 @@ std::vector<float> read_floats(hid_t group, const std::string& name, std::vector
   hsize_t count = 1;
   for (hsize_t d : dims) count *= d;
   shape.assign(dims.begin(), dims.end());
-  std::vector<float> values(count);
+  std::vector<float> values(checked_count(dataset.get(), count, what));
   if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     throw H5Error(what + ": cannot read");
   return values;
@@ -302,7 +314,7 @@ std::vector<std::uint8_t> read_bytes(hid_t group, const std::string& name, const
   std::vector<hsize_t> dims;
   Id dataset = open_dataset(group, name, dims, what);
   if (dims.size() != 1) throw H5Error(what + ": not a 1-D dataset");
-  std::vector<std::uint8_t> values(dims[0]);
+  std::vector<std::uint8_t> values(checked_count(dataset.get(), dims[0], what));
   if (dims[0] > 0 && H5Dread(dataset.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     throw H5Error(what + ": cannot read");
   return values;
@@ -324,7 +336,7 @@ std::vector<double> read_array(hid_t group, const std::string& name, const std::
   Id space(H5Dget_space(dataset.get()), H5Sclose, what);
   const hssize_t count = H5Sget_simple_extent_npoints(space.get());
   if (count < 0) throw H5Error(what + ": unreadable shape");
-  std::vector<double> values(static_cast<std::size_t>(count));
+  std::vector<double> values(checked_count(dataset.get(), static_cast<hsize_t>(count), what));
   if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     throw H5Error(what + ": cannot read");
   return values;
@@ -362,7 +374,7 @@ std::vector<double> read_column(hid_t group, const std::string& name, const std:
   if (H5Sget_simple_extent_ndims(space.get()) != 1) throw H5Error(what + ": not a 1-D dataset");
   hsize_t size = 0;
   H5Sget_simple_extent_dims(space.get(), &size, nullptr);
-  std::vector<double> values(size);
+  std::vector<double> values(checked_count(dataset.get(), size, what));
   if (size > 0 && H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     throw H5Error(what + ": cannot read");
   return values;

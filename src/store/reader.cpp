@@ -12,8 +12,10 @@
 #include "checkpoint_io.hpp"
 #include "h5.hpp"
 #include "search_tables.hpp"
+#include "sweep_identity.hpp"
 #include "columns.hpp"
 #include "journaled_driver.hpp"
+#include "layout.hpp"
 #include "reader_v1.hpp"
 #include "trial_tables.hpp"
 
@@ -229,7 +231,7 @@ namespace {
 // killed writer left unfinished is rolled back first where this process may (`note` says so);
 // where it may not (a sweep still writes the file, or it is read-only to us) the journaled
 // driver shows the file as of its last complete commit without changing it.
-h5::Id open_results(const std::string& path, std::string* note = nullptr) {
+h5::Id open_unchecked(const std::string& path, std::string* note) {
   h5::silence_library_errors();
   if (!std::filesystem::exists(path)) throw H5Error(path + ": no such file");
   std::string repaired;
@@ -254,13 +256,36 @@ h5::Id open_results(const std::string& path, std::string* note = nullptr) {
   }
   h5::Id file(id, H5Fclose, path);
   const hid_t root = file.get();
-  if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format", path) != kFormatName)
+  if (!h5::has_attr(root, "format"))
     throw H5Error(path + ": an HDF5 file, but not an aecnn-sweep results file (no 'format' attribute)");
+  const auto format = h5::read_attr(root, "format", path);
+  const auto* format_name = std::get_if<std::string>(&format);
+  if (format_name == nullptr || *format_name != kFormatName)
+    throw H5Error(path + ": an HDF5 file, but not an aecnn-sweep results file (its 'format' attribute is " +
+                  (format_name ? "'" + printable(format_name->substr(0, 60)) + "'" : std::string("not a string")) + ", not '" +
+                  kFormatName + "')");
   const auto version = h5::read_int_attr(root, "format_version", path);
   if (version > kFormatVersion)
     throw H5Error(path + ": format version " + std::to_string(version) + " is newer than this tool reads (" +
                   std::to_string(kFormatVersion) + "); update aecnn-sweep");
   return file;
+}
+
+// open_unchecked, and the tables checked before anything reads them (format 2; format 1 is
+// checked as it is read). A commit that completes while the check runs (a sweep writing the
+// file) can make a table's columns differ in length for a moment: read again then, twice at
+// most; a file whose columns still differ is damaged.
+h5::Id open_results(const std::string& path, std::string* note = nullptr) {
+  for (int attempt = 1;; ++attempt) {
+    h5::Id file = open_unchecked(path, note);
+    if (h5::read_int_attr(file.get(), "format_version", path) == 1) return file;
+    try {
+      layout::check_tables(file.get(), path);
+      return file;
+    } catch (const layout::LengthMismatch&) {
+      if (attempt == 3) throw;
+    }
+  }
 }
 
 }  // namespace
@@ -307,8 +332,7 @@ StatusContents read_statuses(const std::string& path) {
     h5::Id file = open_results(path);
     const hid_t root = file.get();
     format = static_cast<int>(h5::read_int_attr(root, "format_version", path));
-    contents.sweep_name = h5::read_string_attr(root, "sweep_name", path);
-    contents.sweep_hash = h5::read_string_attr(root, "sweep_hash", path);
+    contents.sweep = recorded_sweep(root, path);
     if (format != 1) {
       h5::Id trials = h5::open_group(root, "/trials", path);
       const std::string where = path + ":/trials";

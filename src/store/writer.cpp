@@ -18,8 +18,10 @@
 #include "columns.hpp"
 #include "compaction.hpp"
 #include "h5.hpp"
+#include "layout.hpp"
 #include "journaled_driver.hpp"
 #include "search_tables.hpp"
+#include "sweep_identity.hpp"
 #include "trial_tables.hpp"
 #include "undo_journal.hpp"
 
@@ -140,11 +142,10 @@ ResultsWriter::ResultsWriter(const std::string& path, const SweepInfo& sweep) : 
     if (version != kFormatVersion)
       throw H5Error(path + ": format version " + std::to_string(version) + ", this aecnn-sweep writes " +
                     std::to_string(kFormatVersion) + "; choose another path (-o)");
-    const auto hash = h5::read_string_attr(root, "sweep_hash", path);
-    if (hash != sweep.hash)
-      throw H5Error(path + ": holds results of another sweep ('" + h5::read_string_attr(root, "sweep_name", path) +
-                    "', hash " + hash + ", this one is " + sweep.hash +
-                    "); to keep both, pass another path with -o");
+    const RecordedSweep recorded = recorded_sweep(root, path);
+    if (recorded.hash != sweep.hash)
+      throw H5Error(another_sweep_message(path, recorded, sweep.hash, sweep.text, sweep.overrides));
+    layout::check_tables(root, path);  // a damaged file is refused before anything is written to it
     impl_->tables = std::make_unique<TrialTables>(root, path);
     // A compaction's copy that a crash left before it replaced the file: the file is whole
     // without it (opened for writing, so no other writer is compacting it now).

@@ -58,7 +58,7 @@ struct TrialStatus {
   int failures = 0;
 };
 struct StatusContents {
-  std::string sweep_name, sweep_hash;
+  RecordedSweep sweep;
   std::vector<TrialStatus> trials;
 };
 StatusContents read_statuses(const std::string& path);

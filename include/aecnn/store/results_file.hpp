@@ -70,6 +70,20 @@ struct DroppedWeights {
   std::string reason;
 };
 
+/// What a results file records of the sweep that wrote it: the file is resumed only by the sweep
+/// of the same hash, and when it is not, the rest says why.
+struct RecordedSweep {
+  std::string name;
+  std::string hash;
+  std::string toml;       ///< the sweep file's text
+  std::string overrides;  ///< --set and --epochs-scale, as recorded ("" for none)
+};
+
+/// The refusal of `path`, which holds `recorded` and not the sweep of `hash` (from `toml` with
+/// `overrides`): what differs and the ways on (the same command, --new-file, another -o).
+std::string another_sweep_message(const std::string& path, const RecordedSweep& recorded, const std::string& hash,
+                                  const std::string& toml, const std::string& overrides);
+
 /// An HDF5 problem; what() names the file and the object path.
 class H5Error : public Error {
  public:
