@@ -65,6 +65,7 @@ void write_slot(hid_t parent, const std::string& group_name, const std::string& 
   h5::write_attr(s, "stop_wait", static_cast<std::int64_t>(cp.stop_wait));
   h5::write_attr(s, "best_epoch", static_cast<std::int64_t>(cp.best_epoch));
   h5::write_attr(s, "best_val_loss", cp.best_val_loss);
+  h5::write_attr(s, "seconds", cp.seconds);
   write_arrays(s, "model", cp.model, at);
   write_order(s, "model", cp.model, at);
   write_arrays(s, "best_model", cp.best_model, at);
@@ -107,6 +108,10 @@ std::optional<train::Checkpoint> read_latest(hid_t parent, const std::string& gr
     cp.history.push_back(from_history_row(&rows[i]));
   if (cp.history.size() != static_cast<std::size_t>(cp.epochs_done) || cp.model.empty())
     throw H5Error(at + ": incomplete checkpoint");
+  // Checkpoints written before `seconds` was recorded: the epochs' own time, the most of it.
+  if (h5::has_attr(s, "seconds")) cp.seconds = h5::read_double_attr(s, "seconds", at);
+  else
+    for (const auto& record : cp.history) cp.seconds += record.epoch_seconds;
   return cp;
 }
 

@@ -3,7 +3,7 @@
 // checkpoint group is `/checkpoints/<id>` (format 2; `/trials/<id>/checkpoint` in format 1):
 //
 //   <checkpoint group>/            attrs: latest ("slot_0" or "slot_1"), epochs_done
-//     slot_0/, slot_1/             attrs: epochs_done, lr, stop_wait, best_epoch, best_val_loss
+//     slot_0/, slot_1/             attrs: epochs_done, lr, stop_wait, best_epoch, best_val_loss, seconds
 //       model/<name>               float32, the tensor's shape: every parameter and buffer
 //       best_model/<name>          the same for the lowest val_loss so far
 //       optimizer                  uint8: Adam's state as a torch::serialize archive

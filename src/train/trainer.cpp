@@ -229,8 +229,8 @@ struct MemoryProbe {
 class TrialRun {
  public:
   TrialRun(const sweep::TrialConfig& config, const TrialHooks& hooks, dist::Communicator& comm, torch::Device device,
-           const Tensors& train, const Tensors& validation, TrialResult& result)
-      : config_(config), hooks_(hooks), comm_(comm), rank_(comm.rank()), ranks_(comm.size()), device_(device),
+           const Tensors& train, const Tensors& validation, TrialResult& result, Clock::time_point attempt_start)
+      : attempt_start_(attempt_start), config_(config), hooks_(hooks), comm_(comm), rank_(comm.rank()), ranks_(comm.size()), device_(device),
         train_(train), validation_(validation), result_(result), net_(build_model(config)),
         optimizer_(set_up_model(), KerasAdam::Options{config.lr}),
         // Keras' EarlyStopping bookkeeping runs always: its best weights are the checkpoint's
@@ -252,6 +252,8 @@ class TrialRun {
   }
 
   int first_epoch() const { return first_epoch_; }
+  /// The trial's wall time so far, over every attempt: earlier ones up to their last checkpoint.
+  double seconds() const { return seconds_before_ + seconds_since(attempt_start_); }
   /// EarlyStopping has ended training.
   bool stopped() const { return stopped_; }
 
@@ -302,6 +304,7 @@ class TrialRun {
     checkpoint.stop_wait = early_stopping_.wait();
     checkpoint.best_epoch = early_stopping_.best_epoch();
     checkpoint.best_val_loss = early_stopping_.best_value();
+    checkpoint.seconds = seconds();
     return checkpoint;
   }
 
@@ -372,6 +375,7 @@ class TrialRun {
     early_stopping_.restore(from.stop_wait, from.best_epoch, from.best_val_loss);
     lr_ = from.lr;
     first_epoch_ = from.epochs_done;
+    seconds_before_ = from.seconds;
     result_.history = from.history;
   }
 
@@ -439,6 +443,8 @@ class TrialRun {
     return {ce_sum, l2_sum, correct};
   }
 
+  const Clock::time_point attempt_start_;
+  double seconds_before_ = 0;  ///< earlier attempts' time, from the checkpoint resumed
   const sweep::TrialConfig& config_;
   const TrialHooks& hooks_;
   dist::Communicator& comm_;
@@ -500,7 +506,7 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
   const Tensors train = impl_->train.first(config.train_images);
   const Tensors validation = impl_->validation.first(config.eval_images);
   const Tensors test = impl_->test.first(config.eval_images);
-  TrialRun trial(config, hooks, comm, device, train, validation, result);
+  TrialRun trial(config, hooks, comm, device, train, validation, result, trial_start);
   result.train_images = train.size();
   result.validation_images = validation.size();
   result.test_images = test.size();
@@ -519,13 +525,19 @@ TrialResult Trainer::run(const sweep::TrialConfig& config, const TrialHooks& hoo
   if (!result.pruned) trial.evaluate_final(test);
   result.peak_memory_bytes = result.memory_baseline_bytes >= 0 ? memory.peak() : -1;
   result.memory_measure = memory.measure(result.memory_baseline_bytes);
-  result.wall_seconds = seconds_since(trial_start);
+  result.wall_seconds = trial.seconds();
   return result;
 }
 
-void export_model(const sweep::TrialConfig& config, const std::vector<NamedArray>& weights, const std::string& path) {
+void export_model(const sweep::TrialConfig& config, const std::vector<NamedArray>& weights, const std::string& path,
+                  const std::string& weights_from) {
   model::Aecnn net = build_model(config);
-  model::restore_weights(*net, from_named_arrays(*net, weights));
+  try {
+    model::restore_weights(*net, from_named_arrays(*net, weights));
+  } catch (const Error& error) {
+    if (weights_from.empty()) throw;
+    throw Error(weights_from + ": " + error.what());
+  }
   net->eval();
   try {
     torch::save(net, path);

@@ -48,6 +48,12 @@ def check_done_trial(name, t):
             fail(f"{name}: history/{column} has {values.shape[0]} rows, epochs_run is {n}")
     if not np.array_equal(t.history["epoch"], np.arange(1, n + 1)):
         fail(f"{name}: history epochs {t.history['epoch']}")
+    # A resumed trial's seconds count every attempt: never less than its epochs' own time (an
+    # invariant, not a timing: each epoch's seconds are part of the trial's).
+    epochs_seconds = float(np.sum(t.history["epoch_seconds"]))
+    if float(t.attrs["wall_seconds"]) < epochs_seconds:
+        fail(f"{name}: wall_seconds {float(t.attrs['wall_seconds']):.3f} is less than its epochs' "
+             f"{epochs_seconds:.3f} s: an attempt's time was not counted")
     for metric in METRICS:
         if t.metrics is None or metric not in t.metrics:
             fail(f"{name}: metrics/{metric} missing")
@@ -58,6 +64,13 @@ def check_done_trial(name, t):
     latest = t.checkpoint["latest"]
     if int(latest.attrs["epochs_done"]) != n:
         fail(f"{name}: latest checkpoint after epoch {latest.attrs['epochs_done']}, trial ran {n}")
+    # The checkpoint carries the trial's time over its attempts so far; the trial ends after it.
+    if "seconds" not in latest.attrs or float(latest.attrs["seconds"]) < epochs_seconds:
+        fail(f"{name}: the latest checkpoint's seconds ({latest.attrs.get('seconds')}) do not cover its epochs' "
+             f"{epochs_seconds:.3f} s")
+    if float(t.attrs["wall_seconds"]) < float(latest.attrs["seconds"]):
+        fail(f"{name}: wall_seconds {float(t.attrs['wall_seconds']):.3f} is less than its last checkpoint's "
+             f"{float(latest.attrs['seconds']):.3f}")
     for group in ("model", "best_model"):
         arrays = latest[group]
         if len(arrays) == 0 or not all(np.all(np.isfinite(arrays[a][()])) for a in arrays):

@@ -237,6 +237,30 @@ TEST_F(TrainerTest, ResumingFromACheckpointGivesBitwiseTheUninterruptedTrial) {
   }
 }
 
+// A resumed trial's seconds are over every attempt: the earlier attempts' time, carried by the
+// checkpoint, plus this one's (not this attempt's alone, which made resumed trials look faster).
+TEST_F(TrainerTest, AResumedTrialsSecondsCountItsEarlierAttempts) {
+  auto config = small(3);
+  std::vector<Checkpoint> checkpoints;
+  TrialHooks record = keeping(checkpoints);
+  const TrialResult whole = trainer_->run(config, record);
+  ASSERT_EQ(checkpoints.size(), 2u);
+  EXPECT_GE(checkpoints[0].seconds, checkpoints[0].history[0].epoch_seconds);
+  EXPECT_GE(checkpoints[1].seconds, checkpoints[0].seconds);
+  EXPECT_GE(whole.wall_seconds, checkpoints[1].seconds);
+
+  Checkpoint earlier = checkpoints[0];
+  earlier.seconds = 1000;  // as if the first attempt had taken that long before it was killed
+  std::vector<Checkpoint> resumed_checkpoints;
+  TrialHooks resume = keeping(resumed_checkpoints);
+  resume.resume = &earlier;
+  const TrialResult resumed = trainer_->run(config, resume);
+  ASSERT_EQ(resumed_checkpoints.size(), 1u);
+  EXPECT_GT(resumed_checkpoints[0].seconds, 1000);
+  EXPECT_GT(resumed.wall_seconds, 1000);
+  EXPECT_LT(resumed.wall_seconds, 1000 + whole.wall_seconds * 100);  // this attempt added, not doubled
+}
+
 TEST_F(TrainerTest, ACheckpointTakenWhenEarlyStoppingEndedTrainingResumesIntoTheEnd) {
   auto config = small(1);
   config.epochs = 6;

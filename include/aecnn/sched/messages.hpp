@@ -109,7 +109,7 @@ void serialize(Archive& ar, aecnn::train::NamedArray& a, unsigned) {
 template <class Archive>
 void serialize(Archive& ar, aecnn::train::Checkpoint& c, unsigned) {
   ar & c.epochs_done & c.lr & c.history & c.model & c.best_model & c.optimizer;
-  ar & c.stop_wait & c.best_epoch & c.best_val_loss;
+  ar & c.stop_wait & c.best_epoch & c.best_val_loss & c.seconds;
 }
 template <class Archive>
 void serialize(Archive& ar, aecnn::train::Provenance& p, unsigned) {

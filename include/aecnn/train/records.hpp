@@ -73,7 +73,9 @@ struct TrialResult {
   std::int64_t memory_baseline_bytes = -1;
   std::string memory_measure = "unavailable";
 
-  double wall_seconds = 0;         ///< whole trial: model build, epochs and final evaluations
+  /// Whole trial, over every attempt: model build, epochs and final evaluations. A resumed trial
+  /// counts its earlier attempts up to their last checkpoint (Checkpoint::seconds) and this one.
+  double wall_seconds = 0;
   Provenance provenance;
 };
 
@@ -101,6 +103,10 @@ struct Checkpoint {
   int stop_wait = 0;
   int best_epoch = -1;  ///< 0-based epoch of best_model
   double best_val_loss = std::numeric_limits<double>::infinity();
+
+  /// The trial's wall time when this checkpoint was taken, over every attempt so far: a resumed
+  /// trial adds its own to it, so that its seconds are not only its last attempt's.
+  double seconds = 0;
 
   bool empty() const { return epochs_done == 0; }
 };

@@ -83,9 +83,9 @@ class Trainer {
 /// Writes `weights` (a checkpoint's model or best_model) as the AE-CNN that `config` describes,
 /// with torch::save: load it in C++ with torch::load into model::Aecnn(options of the same
 /// config), or in Python with torch.jit.load(path).state_dict(). Throws Error if the weights do
-/// not fit that model.
+/// not fit that model, its message opened by `weights_from` (where they were read: file:/group).
 void export_model(const sweep::TrialConfig& config, const std::vector<NamedArray>& weights,
-                  const std::string& path);
+                  const std::string& path, const std::string& weights_from = "");
 
 /// The memory layout of convolutions on CPU: channels-last (the default), faster than NCHW at 1 and
 /// at 2 threads on the machines measured (docs/benchmarks.md). Only the memory order changes, not
