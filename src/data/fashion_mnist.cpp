@@ -32,6 +32,9 @@ LabelledImages load_pair(const std::string& dir, const char* images_file, const 
 }  // namespace
 
 void check_fashion_mnist_present(const std::string& dir) {
+  std::error_code error;
+  if (std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error))
+    throw Error(dir + ": not a folder (the data folder holds the Fashion-MNIST IDX files)");
   for (const char* name : kFashionMnistFiles) {
     if (!std::filesystem::exists(file_in(dir, name)))
       throw Error(file_in(dir, name) +

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -29,6 +31,10 @@ class Problems {
                              std::to_string(where.begin.column) + ": " + message});
   }
   void add_file_level(const std::string& message) { problems_.push_back({0, 0, file_ + ": " + message}); }
+  /// "file:line:column" of `where`, to open a message given later.
+  std::string at(const toml::source_region& where) const {
+    return file_ + ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
+  }
   std::size_t count() const { return problems_.size(); }
   /// Throws all problems in file order (TOML++ iterates tables by key, not by position).
   void throw_if_any() {
@@ -81,8 +87,12 @@ std::optional<Value> to_value(const toml::node& node) {
 
 std::string quote(const std::string& text) { return "'" + text + "'"; }
 
+// Sweep and experiment names become trial ids, HDF5 group names and file names (the report's
+// "<experiment>-by_<key>.gnuplot", the exported "<trial id>.pt"): short enough for any of them.
+constexpr std::size_t kMaxNameLength = 64;
+
 bool is_identifier(const std::string& text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+  return !text.empty() && text.size() <= kMaxNameLength && std::all_of(text.begin(), text.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
   });
 }
@@ -413,6 +423,13 @@ class Parser {
   void read_experiment(const toml::table& table, const std::string& prefix, bool overrides_allowed,
                        const std::vector<std::string>& structural, ExperimentSpec& experiment) {
     std::map<std::string, std::string> varied_by;  // key -> the axis that varies it
+    // Where later messages about its trials point: its first axis, else its table.
+    toml::source_region first_axis = table.source();
+    bool found = false;
+    for (const char* axis : {"trials", "grid", "zip", "random", "search", "seeds"})
+      if (const toml::node* node = table.get(axis))
+        if (!found || node->source().begin.line < first_axis.begin.line) first_axis = node->source(), found = true;
+    experiment.where = problems_.at(first_axis);
     auto claim = [&](const std::string& key, const std::string& axis, const toml::node& where) {
       auto [it, inserted] = varied_by.emplace(key, axis);
       if (!inserted)
@@ -680,10 +697,12 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
       problems.add(node->source(), quote(key) + " must be a non-empty string");
     } else {
       (std::string(key) == "name" ? spec.name : spec.data_dir) = node->as_string()->get();
+      if (std::string(key) == "data_dir") spec.data_dir_where = problems.at(node->source());
     }
   }
   if (!spec.name.empty() && !is_identifier(spec.name))
-    problems.add(root.get("name")->source(), "'name' may hold only letters, digits, '-' and '_' (it becomes part of trial ids)");
+    problems.add(root.get("name")->source(), "'name' may hold only letters, digits, '-' and '_', at most " +
+                                                 std::to_string(kMaxNameLength) + " of them (it becomes part of trial ids and file names)");
 
   // How often a failing trial is tried (this run and resumed ones together). Not part of any
   // trial's identity: changing it does not change the sweep hash.
@@ -758,7 +777,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
         const toml::node* name = table.get("name");
         if (name == nullptr) problems.add(table.source(), quote(prefix + "name") + " is missing");
         else if (!name->is_string() || !is_identifier(name->as_string()->get()))
-          problems.add(name->source(), quote(prefix + "name") + " must be a string of letters, digits, '-' and '_'");
+          problems.add(name->source(), quote(prefix + "name") + " must be a string of letters, digits, '-' and '_', at most " +
+                                           std::to_string(kMaxNameLength) + " of them (it becomes part of trial ids and file names)");
         else if (!seen.emplace(name->as_string()->get(), i).second)
           problems.add(name->source(), "experiment name " + quote(name->as_string()->get()) + " is used twice");
         else experiment.name = name->as_string()->get();
@@ -775,14 +795,21 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
 }
 
 SweepSpec parse_sweep_file(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw Error(path + ": a folder, not a sweep file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot read sweep file (does it exist?)");
+  if (!in) throw Error(path + ": cannot read sweep file: " + std::strerror(errno));
   std::stringstream text;
   text << in.rdbuf();
+  if (text.str().find_first_not_of(" \t\r\n") == std::string::npos)
+    throw Error(path + ": empty; a sweep file needs at least 'name' and 'data_dir' (docs/sweep-format.md)");
   SweepSpec spec = parse_sweep(text.str(), path);
   std::filesystem::path data(spec.data_dir);
   if (data.is_relative()) data = std::filesystem::path(path).parent_path() / data;
   spec.data_dir = data.lexically_normal().string();
+  if (std::filesystem::exists(data, error) && !std::filesystem::is_directory(data, error))
+    throw Error(spec.data_dir_where + ": 'data_dir' is not a folder: " + spec.data_dir +
+                " (it names the folder holding the Fashion-MNIST IDX files)");
   return spec;
 }
 

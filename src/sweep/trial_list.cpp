@@ -135,7 +135,7 @@ void TrialList::check_distinct(std::string* sweep_text_hash) {
       const std::string a = id(hashes[first].second), b = id(hashes[k].second);
       duplicates.emplace_back(hashes[k].second,
                               !overrides_.empty() ? overrides_.overrides().to_string() + ": makes trials " + a + " and " + b + " identical"
-                                             : spec.file + ": trials " + a + " and " + b +
+                                             : experiment->spec->where + ": trials " + a + " and " + b +
                                                    " have the same configuration (an axis repeats a value, or trials repeat one)");
     }
   }

@@ -222,7 +222,7 @@ TEST(ParseSweepFile, MissingFileIsOneClearError) {
     parse_sweep_file("/nonexistent/s.toml");
     FAIL() << "no error";
   } catch (const Error& error) {
-    EXPECT_STREQ(error.what(), "/nonexistent/s.toml: cannot read sweep file (does it exist?)");
+    EXPECT_STREQ(error.what(), "/nonexistent/s.toml: cannot read sweep file: No such file or directory");
   }
 }
 

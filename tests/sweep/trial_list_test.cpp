@@ -86,13 +86,14 @@ TEST(TrialList, OverridesApplyToEachTrialAndTrialsTheyMakeAlikeAreNamed) {
   EXPECT_NE(trials[145].hash, trials[146].hash);
 }
 
+// In the order they appear, each at the experiment's first axis (file:line:column).
 TEST(TrialList, DuplicatesAreNamedInTheOrderTheyAppear) {
   const std::string message = aecnn::testing::error_message<SpecError>(
       [] { TrialList(parse_sweep("name='s'\ndata_dir='d'\n[grid]\nseed = [1, 2, 1, 2, 1]\n", "s.toml")); });
   EXPECT_EQ(message,
-            "s.toml: trials s-0000 and s-0002 have the same configuration (an axis repeats a value, or trials repeat one)\n"
-            "s.toml: trials s-0001 and s-0003 have the same configuration (an axis repeats a value, or trials repeat one)\n"
-            "s.toml: trials s-0000 and s-0004 have the same configuration (an axis repeats a value, or trials repeat one)");
+            "s.toml:3:1: trials s-0000 and s-0002 have the same configuration (an axis repeats a value, or trials repeat one)\n"
+            "s.toml:3:1: trials s-0001 and s-0003 have the same configuration (an axis repeats a value, or trials repeat one)\n"
+            "s.toml:3:1: trials s-0000 and s-0004 have the same configuration (an axis repeats a value, or trials repeat one)");
 }
 
 TEST(TrialList, AListGivenTrialByTrialIsHeldAsGiven) {

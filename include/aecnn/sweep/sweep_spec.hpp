@@ -78,6 +78,7 @@ struct SearchSpec {
 /// in this order (the first varies slowest): trials, grid axes, zip, random, seeds.
 struct ExperimentSpec {
   std::string name;
+  std::string where;                   ///< "file:line:column" of its first axis (or table), for messages
   ConfigMap base;                      ///< defaults <- [base] <- the experiment's own keys
   std::vector<ConfigMap> trials;       ///< explicit trials: each a set of overrides
   std::vector<GridAxis> grid;
@@ -106,6 +107,7 @@ struct KeepWeights {
 struct SweepSpec {
   std::string name;      ///< the sweep's name (and the only experiment's, without [[experiment]])
   std::string file;      ///< path the spec was read from
+  std::string data_dir_where;  ///< "file:line:column" of data_dir, for messages about it
   std::string text;      ///< the file's text, stored in results.h5 for provenance
   std::string data_dir;  ///< folder with the four Fashion-MNIST IDX files
   std::vector<ExperimentSpec> experiments;
