@@ -90,6 +90,26 @@ std::string Table::format(const std::string& format) const {
   return to_text();
 }
 
+Table stack(const std::vector<std::pair<std::string, Table>>& tables, const std::string& key_column) {
+  std::vector<std::string> header = {key_column};
+  for (const auto& [key, table] : tables)
+    for (const auto& name : table.header())
+      if (std::find(header.begin(), header.end(), name) == header.end()) header.push_back(name);
+  Table stacked(header);
+  for (const auto& [key, table] : tables) {
+    std::vector<std::size_t> place;  // where each of this table's columns goes
+    for (const auto& name : table.header())
+      place.push_back(static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin()));
+    for (const auto& row : table.body()) {
+      std::vector<std::string> cells(header.size());
+      cells[0] = key;
+      for (std::size_t c = 0; c < row.size(); ++c) cells[place[c]] = row[c];
+      stacked.add_row(std::move(cells));
+    }
+  }
+  return stacked;
+}
+
 std::string fixed(double value, int decimals) {
   char text[64];
   std::snprintf(text, sizeof text, "%.*f", decimals, value);

@@ -34,6 +34,7 @@
 #include "aecnn/sweep/trial_list.hpp"
 #include "aecnn/train/device.hpp"
 #include "aecnn/train/trainer.hpp"
+#include "command_line.hpp"
 
 namespace {
 
@@ -52,7 +53,8 @@ struct Options {
   bool new_file = false;  ///< move an existing results file aside instead of resuming it
   std::string progress = "auto";
   sweep::Overrides overrides;
-  std::string command_line;  ///< as typed, for the "resume with" message
+  std::string command_line;  ///< as typed, recorded with each trial's provenance
+  std::vector<std::string> arguments;  ///< the same, one by one: the "resume with" line quotes them
   std::string benchmark_trials;  ///< a benchmark aid (sched/benchmark_trials.hpp, docs/benchmarks.md)
 };
 
@@ -147,12 +149,22 @@ int dry_run(const Options& options) {
       std::printf("%s", describe_pruning(spec, plan.trials).c_str());
     }
   }
-  std::printf("%zu trials in %zu experiment(s), %d worker rank(s) at most per trial, so at least %d MPI ranks; "
+  // One worker a trial also runs without mpirun, the one process training every trial itself.
+  const int ranks = most_ranks(plan.trials);
+  std::printf("%zu trials in %zu experiment(s), %d worker rank(s) at most per trial, so at least %d MPI ranks%s; "
               "sweep hash %s; data: %s (%lld training and %lld test images, checked)\n",
-              plan.trials.size(), plan.spec->experiments.size(), most_ranks(plan.trials), most_ranks(plan.trials) + 1,
+              plan.trials.size(), plan.spec->experiments.size(), ranks, ranks + 1,
+              ranks == 1 ? " under mpirun (or one process without it)" : "",
               plan.trials.sweep_hash().c_str(), plan.spec->data_dir.c_str(),
               static_cast<long long>(plan.data.train), static_cast<long long>(plan.data.test));
   return kExitOk;
+}
+
+std::string overrides_text(const Options& options) {
+  const std::string text = options.overrides.to_string();
+  if (options.benchmark_trials.empty()) return text;
+  return text + (text.empty() ? "" : " ") + "--benchmark-trials " + options.benchmark_trials +
+         " (a benchmark aid: these trials did not train; their numbers are no results)";
 }
 
 // A file of benchmark-aid trials must never be taken for, or resumed as, a real sweep.
@@ -175,9 +187,9 @@ int report_status(const Options& options) {
   }
   const store::StatusContents contents = store::read_statuses(options.results);
   const std::string identity = sweep_identity(plan, options);
-  if (contents.sweep_hash != identity)
-    throw Error(options.results + ": holds results of another sweep ('" + contents.sweep_name + "', hash " +
-                contents.sweep_hash + ", this one is " + identity + ")");
+  if (contents.sweep.hash != identity)
+    throw Error(store::another_sweep_message(options.results, contents.sweep, identity, plan.spec->text,
+                                             overrides_text(options)));
   std::unordered_map<std::string, const store::TrialStatus*> recorded;
   for (const auto& trial : contents.trials) recorded[trial.id] = &trial;
   std::size_t done = 0, pruned = 0, given_up = 0;
@@ -193,13 +205,6 @@ int report_status(const Options& options) {
               options.results.c_str(), plan.spec->name.c_str(), total, done,
               pruned > 0 ? (std::to_string(pruned) + " pruned, ").c_str() : "", given_up, to_run);
   return to_run == 0 ? kExitOk : kExitUnfinished;
-}
-
-std::string overrides_text(const Options& options) {
-  const std::string text = options.overrides.to_string();
-  if (options.benchmark_trials.empty()) return text;
-  return text + (text.empty() ? "" : " ") + "--benchmark-trials " + options.benchmark_trials +
-         " (a benchmark aid: these trials did not train; their numbers are no results)";
 }
 
 // --new-file: the old file is kept beside the new one, never deleted.
@@ -348,7 +353,9 @@ int lead(const boost::mpi::communicator& world, const Options& options, const sc
     if (world.size() > 1) MPI_Abort(static_cast<MPI_Comm>(world), error.exit_code());
     return error.exit_code();
   }
-  log.print_summary(outcome.stopped_early(), options.command_line);
+  // Every result is committed: a stop signal from here on has nothing left to stop.
+  if (outcome.stop_signal != 0) sched::quit_on_next_stop_signal(kExitInterrupted);
+  log.print_summary(outcome.stopped_early(), sched::launch_command(options.arguments, world.size()));
   // A finished run gives back the space it freed and did not reuse; a stopped one leaves that
   // to the run that finishes, recording what it freed (a time limit's warning leaves no time
   // for a copy).
@@ -406,20 +413,27 @@ int export_trial(const ExportOptions& options) {
     throw Error(options.results + ": " + options.trial + " (" + trial->status + ") has no weights: they were not kept, " +
                 trial->weights_dropped + "; to keep every trial's, run the sweep with keep_weights = \"all\"");
   if (!checkpoint) throw Error(options.results + ": trial '" + options.trial + "' has no checkpoint yet (no epoch finished)");
+  // The weights the test metrics were computed with: the restored best epoch, or the last one.
+  const std::string tested = trial->result ? (trial->result->restored_best ? "best" : "latest") : "";
   std::string which = options.weights;
   if (which == "final") {
-    // What the test metrics were computed with: the restored best epoch, or the last one.
     if (!trial->result)
       throw Error(options.trial + " is not done (status " + trial->status +
                   "), so it has no final model; use --weights latest or --weights best");
-    which = trial->result->restored_best ? "best" : "latest";
+    which = tested;
   }
   const auto& weights = which == "best" ? checkpoint->best_model : checkpoint->model;
   const std::string output = options.output.empty() ? options.trial + ".pt" : options.output;
-  train::export_model(sweep::to_trial_config(trial->config), weights, output);
+  train::export_model(sweep::to_trial_config(trial->config), weights, output,
+                      options.results + ":/checkpoints/" + options.trial + "/" + (which == "best" ? "best_model" : "model"));
   const int epoch = which == "best" ? checkpoint->best_epoch + 1 : checkpoint->epochs_done;
+  // The test accuracy only beside the weights it was measured with.
+  const std::string accuracy =
+      which == tested ? ", test accuracy " + std::to_string(trial->result->test_accuracy)
+      : trial->result ? " (its test metrics are of other weights: those --weights final exports)"
+                      : "";
   std::printf("wrote %s: %s, %s weights (epoch %d)%s\n", output.c_str(), options.trial.c_str(), options.weights.c_str(),
-              epoch, trial->result ? (", test accuracy " + std::to_string(trial->result->test_accuracy)).c_str() : "");
+              epoch, accuracy.c_str());
   std::printf("load it in C++: torch::load(model, \"%s\") into an Aecnn built with this trial's config; in Python: "
               "torch.jit.load(\"%s\").state_dict()\n", output.c_str(), output.c_str());
   return kExitOk;
@@ -439,10 +453,10 @@ int main(int argc, char** argv) {
   app.add_option("-o,--results", options.results, "results file (HDF5)")->capture_default_str();
   app.add_option("--data-dir", options.data_dir, "Fashion-MNIST folder, overriding the sweep's data_dir");
   app.add_option("--threads", options.threads, "compute threads per training rank, exclusive trials too (default: cores / trainers on the node; an exclusive trial: all the cores its ranks may use)")
-      ->check(CLI::PositiveNumber);
+      ->check(apps::integer_at_least(1));
   app.add_option("--device", options.device,
                  "auto (a GPU when there is one), cpu, or cuda: each worker binds to GPU local_rank % GPUs")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->check(apps::one_of({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   app.add_flag("--dry-run", options.dry_run, "print the expanded trials and check the data; train nothing");
   app.add_flag("--status", options.status,
@@ -453,12 +467,12 @@ int main(int argc, char** argv) {
                "exit; no sweep file needed, nothing trained (docs/architecture.md)");
   app.add_option("--placement-gpus", options.placement_gpus,
                  "with --placement: the device each rank would use if every node had N GPUs")
-      ->check(CLI::NonNegativeNumber);
+      ->check(apps::integer_at_least(0));
   app.add_option("--set", options.overrides.set,
                  "KEY=VALUE for every trial, e.g. --set train_images=2000 (repeatable; a quick look)");
   app.add_option("--epochs-scale", options.overrides.epochs_scale,
                  "multiply every trial's epochs by this (rounded, at least 1), e.g. 0.5 for a quick look")
-      ->check(CLI::PositiveNumber);
+      ->check(apps::number_above(0));
   app.add_flag("--new-file", options.new_file,
                "start a new results file even if one exists at the path (the old one is renamed, not deleted)");
   app.add_option("--benchmark-trials", options.benchmark_trials,
@@ -468,7 +482,7 @@ int main(int argc, char** argv) {
       ->check([](const std::string& kind) { return sched::benchmark_kind_problem(kind).value_or(""); });
   app.add_option("--progress", options.progress,
                  "auto (a live block on a terminal, plain lines in a log), live or plain")
-      ->check(CLI::IsMember({"auto", "live", "plain"}))
+      ->check(apps::one_of({"auto", "live", "plain"}))
       ->capture_default_str();
 
   ExportOptions export_options;
@@ -479,20 +493,21 @@ int main(int argc, char** argv) {
   exporter->add_option("-o,--output", export_options.output, "model file (default: TRIAL.pt)");
   exporter->add_option("--weights", export_options.weights,
                        "final (what the test metrics were computed with), best (lowest val_loss) or latest")
-      ->check(CLI::IsMember({"final", "best", "latest"}))
+      ->check(apps::one_of({"final", "best", "latest"}))
       ->capture_default_str();
   std::string upgrade_file;
   CLI::App* upgrader = app.add_subcommand(
       "upgrade", "converts a results file an earlier aecnn-sweep wrote to this one's format, in place");
   upgrader->add_option("results", upgrade_file, "results file (HDF5)")->required();
   for (int i = 0; i < argc; ++i) options.command_line += (i ? " " : "") + std::string(argv[i]);
+  options.arguments.assign(argv, argv + argc);
   try {
     app.parse(argc, argv);
-    if (!exporter->parsed() && !upgrader->parsed() && !options.placement && options.sweep_file.empty()) throw CLI::RequiredError("sweep");
+    if (!exporter->parsed() && !upgrader->parsed() && !options.placement && options.sweep_file.empty())
+      throw CLI::RequiredError("a sweep file (aecnn-sweep SWEEP.toml)");
   } catch (const CLI::ParseError& error) {
     // Under mpirun every rank parses the same line; one message is enough.
-    if (aecnn::sched::launcher_rank() == 0) return app.exit(error);
-    return error.get_exit_code();
+    return aecnn::apps::command_line_error(app, error, "aecnn-sweep", aecnn::sched::launcher_rank() == 0);
   }
 
   if (exporter->parsed()) {

@@ -3,8 +3,13 @@
 #include <mpi.h>
 #include <sched.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <thread>
@@ -99,4 +104,51 @@ int launcher_rank() {
   return 0;
 }
 
+std::string shell_quoted(const std::string& argument) {
+  const bool safe = !argument.empty() && std::all_of(argument.begin(), argument.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string("/._-=:,+@%").find(c) != std::string::npos;
+  });
+  if (safe) return argument;
+  std::string quoted = "'";
+  for (char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+namespace {
+
+std::string joined(const std::vector<std::string>& arguments) {
+  std::string line;
+  for (const auto& argument : arguments) line += (line.empty() ? "" : " ") + shell_quoted(argument);
+  return line;
+}
+
+// The parent's argument vector when the parent is Open MPI's launcher (it starts the ranks of
+// its own node itself); empty otherwise.
+std::vector<std::string> mpirun_command() {
+  std::ifstream in("/proc/" + std::to_string(getppid()) + "/cmdline", std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> arguments;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\0', start), text.size());
+    arguments.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  if (arguments.empty()) return {};
+  const std::string program = arguments.front().substr(arguments.front().rfind('/') + 1);
+  for (const char* launcher : {"mpirun", "mpiexec", "orterun", "prterun"})
+    if (program == launcher) return arguments;
+  return {};
+}
+
+}  // namespace
+
+std::string launch_command(const std::vector<std::string>& own_command, int world_size) {
+  if (world_size <= 1) return joined(own_command);
+  const auto launcher = mpirun_command();
+  if (!launcher.empty()) return joined(launcher);
+  const bool srun = std::getenv("SLURM_STEP_ID") != nullptr;
+  return std::string(srun ? "srun -n " : "mpirun -np ") + std::to_string(world_size) + " " + joined(own_command);
+}
+
 }  // namespace aecnn::sched
+

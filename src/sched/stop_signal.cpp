@@ -2,6 +2,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <initializer_list>
+
+#include <unistd.h>
 
 namespace aecnn::sched {
 namespace {
@@ -26,6 +29,19 @@ void install_stop_handlers() {
 }
 
 int stop_signal() noexcept { return requested; }
+
+namespace {
+volatile std::sig_atomic_t quit_code = 0;
+extern "C" void quit_at_once(int) { _exit(quit_code); }
+}  // namespace
+
+void quit_on_next_stop_signal(int exit_code) {
+  quit_code = exit_code;
+  struct sigaction action {};
+  action.sa_handler = quit_at_once;
+  sigemptyset(&action.sa_mask);
+  for (int signal : {SIGTERM, SIGUSR1, SIGINT}) sigaction(signal, &action, nullptr);
+}
 
 const char* signal_name(int signal) noexcept {
   switch (signal) {

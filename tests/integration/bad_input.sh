@@ -43,6 +43,48 @@ for file in "$src"/tests/data/sweeps/invalid/*.toml; do
   fi
 done
 
+# Command-line mistakes: one line naming the option and what it takes, exit code 2 (CLI11's own
+# codes, 105-109, read as a dead rank to slurm/run-sweep.sh, which requeued a typo 20 times).
+one_line_error() {  # name regex command...
+  local name=$1 regex=$2
+  shift 2
+  expect_error "$name" 2 "$regex" "$@"
+  [ "$(wc -l < "$work/err")" -eq 1 ] || { echo "FAIL $name: not one line:"; cat "$work/err"; status=1; }
+}
+quick=$src/sweeps/quick.toml
+while IFS='|' read -r args regex; do
+  read -ra argv <<< "$args"
+  one_line_error "aecnn-sweep $args" "^aecnn-sweep: error: $regex" "$build/aecnn-sweep" "${argv[@]}"
+done <<EOF
+--dry-run $quick --epochs-scale 0|--epochs-scale: must be a number above 0, got '0'
+--dry-run $quick --epochs-scale -1|--epochs-scale: must be a number above 0, got '-1'
+--dry-run $quick --epochs-scale nan|--epochs-scale: must be a number above 0, got 'nan'
+--dry-run $quick --threads 0|--threads: must be a whole number of at least 1, got '0'
+--dry-run $quick --threads two|--threads: must be a whole number of at least 1, got 'two'
+--dry-run $quick --device gpu|--device: must be auto, cpu or cuda, got 'gpu'
+--dry-run $quick --progress loud|--progress: must be auto, live or plain, got 'loud'
+--dry-run $quick --benchmark-trials bogus|--benchmark-trials: must be noop, sleep=SECONDS
+--dry-run $quick --bogus|The following argument was not expected: --bogus
+--dry-run $quick extra|The following argument was not expected: extra
+--dry-run|a sweep file \(aecnn-sweep SWEEP.toml\) is required
+export r.h5|trial is required
+export r.h5 t-0000 --weights worst|--weights: must be final, best or latest, got 'worst'
+EOF
+while IFS='|' read -r args regex; do
+  read -ra argv <<< "$args"
+  one_line_error "aecnn-analyze $args" "^aecnn-analyze: error: $regex" "$build/aecnn-analyze" "${argv[@]}"
+done <<EOF
+|a results file \(aecnn-analyze RESULTS.h5\) is required
+r.h5 --format xml|--format: must be text, markdown or csv, got 'xml'
+r.h5 --table trials|--table: picks the one table of --format csv
+r.h5 --format csv --table all|--table: must be trials, settings, test, per_class, confusion, pruning or judgement
+r.h5 --bogus|The following argument was not expected: --bogus
+EOF
+# Under mpiexec a command-line mistake is printed once, and the job's exit code is 2 too.
+expect_error "mpiexec --epochs-scale 0" 2 "^aecnn-sweep: error: --epochs-scale: must be a number above 0" \
+  timeout 60 "$mpiexec" -n 3 "$build/aecnn-sweep" "$quick" --epochs-scale 0 -o "$work/x.h5"
+[ "$(grep -c "^aecnn-sweep:" "$work/err")" -eq 1 ] || { echo "FAIL: not one line under mpiexec:"; cat "$work/err"; status=1; }
+
 # Under mpiexec the same error is printed once and every rank exits (timeout guards a hang).
 file=$src/tests/data/sweeps/invalid/unknown_key.toml
 expect_error "mpiexec unknown_key" 2 "did you mean 'attention'" timeout 60 "$mpiexec" -n 3 "$build/aecnn-sweep" "$file" -o "$work/x.h5"
@@ -82,8 +124,26 @@ expect_error "truncated data, --dry-run" 2 "cut-data/train-images-idx3-ubyte.gz:
 printf 'name = "other"\ndata_dir = "%s/data/fashion-mnist-subset"\n[base]\nepochs = 1\ntrain_images = 64\neval_images = 64\n' "$src" >"$work/other.toml"
 "$build/aecnn-sweep" "$work/other.toml" -o "$work/r.h5" --threads 1 >/dev/null
 sum=$(md5sum <"$work/r.h5")
-expect_error "other sweep's results" 2 "r.h5: holds results of another sweep \('other'" timeout 60 "$mpiexec" -n 2 "$build/aecnn-sweep" "$tiny" -o "$work/r.h5"
+expect_error "other sweep's results" 2 "r.h5: holds results of another sweep \('other'.*: its sweep file's text differs from this one's.*--new-file" timeout 60 "$mpiexec" -n 2 "$build/aecnn-sweep" "$tiny" -o "$work/r.h5"
 [ "$sum" = "$(md5sum <"$work/r.h5")" ] || { echo "FAIL: the other sweep's file was modified"; status=1; }
+
+# What the refusal says: what differs (here the overrides) and the ways on.
+expect_error "other overrides" 2 "r.h5: holds results of another sweep \('other', .*\): its overrides were none, this run's are '--set train_images=32'\. .*--new-file" \
+  "$build/aecnn-sweep" --status "$work/other.toml" -o "$work/r.h5" --set train_images=32
+
+# Messages that say what is wrong: a folder or an empty file given as the sweep, -o of analyze
+# naming a file, a results file of another tool.
+expect_error "sweep file is a folder" 2 "^aecnn-sweep: error: .*: a folder, not a sweep file$" "$build/aecnn-sweep" --dry-run "$work"
+: > "$work/empty.toml"
+expect_error "empty sweep file" 2 "^aecnn-sweep: error: .*empty.toml: empty; a sweep file needs at least 'name' and 'data_dir'" \
+  "$build/aecnn-sweep" --dry-run "$work/empty.toml"
+echo "notes" > "$work/notes.txt"
+expect_error "analyze -o a file" 2 "^aecnn-analyze: error: .*notes.txt: exists and is not a folder" \
+  "$build/aecnn-analyze" "$work/r.h5" -o "$work/notes.txt"
+[ "$(cat "$work/notes.txt")" = notes ] || { echo "FAIL: analyze -o changed the file it refused"; status=1; }
+/usr/bin/python3 -c "import h5py,sys; h5py.File(sys.argv[1],'w').attrs['format']='other tool 1.0'" "$work/tool.h5"
+expect_error "another tool's format" 2 "tool.h5: an HDF5 file, but not an aecnn-sweep results file \(its 'format' attribute is 'other tool 1.0'" \
+  "$build/aecnn-analyze" "$work/tool.h5"
 
 # Files that are not results: a clear error from both tools.
 echo "not hdf5" >"$work/notes.h5"

@@ -114,7 +114,8 @@ for sig in USR1 TERM INT; do
   [ -z "$(sed -n '/received: no new trials/,$p' "$out.log" | grep " started on rank")" ] ||
     fail "SIG$sig: a trial started after the signal: $(cat "$out.log")"
   expect_line "$out.log" " interrupted \(SIG[A-Z0-9]+ received\); its last checkpoint is in the results file" "SIG$sig"
-  expect_line "$out.log" "^the sweep can be resumed" "SIG$sig"
+  # The whole command, mpiexec's part too: the ranks' own command line alone does not resume it.
+  expect_line "$out.log" "^the sweep can be resumed: run the same command again \(.*mpiexec -n 3 .*signals.toml" "SIG$sig"
   check "$out.h5" --logs "$out.log" --reference "$work/signals-reference.h5"
   "$mpiexec" -n 3 "${signals[@]}" -o "$out.h5" > "$out.resume.log"
   expect_line "$out.resume.log" "continuing after epoch" "SIG$sig: the rerun"
@@ -132,6 +133,29 @@ rc=0
 wait "$pid" || rc=$?
 pid=
 expect_code 3 "$rc" "serial SIGINT" "$work/serial.log"
+# aecnn-analyze counts what it lists: every trial of its table in the header's counts.
+"$build/aecnn-analyze" "$work/serial.h5" > "$work/serial.analyze" 2>&1 || fail "aecnn-analyze after SIGINT: $(cat "$work/serial.analyze")"
+/usr/bin/python3 - "$work/serial.analyze" <<'PY' || fail "aecnn-analyze's header after SIGINT does not count its table"
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"(\d+) trials recorded: (\d+) done, (\d+) running or interrupted, (\d+) failed", text)
+assert m, text
+total, done, stopped, failed = map(int, m.groups())
+rows = re.findall(r"^tiny-\d+\s+(\S+)", text, re.M)
+assert total == len(rows) == done + stopped + failed, (m.group(0), rows)
+assert stopped == sum(s in ("running", "interrupted") for s in rows) >= 1, (m.group(0), rows)
+PY
+# A second Ctrl-C once the stop is complete: it has nothing left to stop, and the exit code stays 3.
+"$build/aecnn-sweep" "$src/tests/data/sweeps/tiny.toml" --threads 1 --progress plain -o "$work/serial2.h5" > "$work/serial2.log" 2>&1 &
+pid=$!
+wait_for_line "$work/serial2.log" " epoch 1/2 " 120 "second SIGINT: a committed checkpoint"
+kill -INT "$pid"
+wait_for_line "$work/serial2.log" "^the sweep can be resumed" 120 "second SIGINT: the clean stop"
+kill -INT "$pid" 2> /dev/null || true  # it may have exited already: the code is 3 either way
+rc=0
+wait "$pid" || rc=$?
+pid=
+expect_code 3 "$rc" "a second SIGINT after the clean stop" "$work/serial2.log"
 "${serial_cmd[@]}" > "$work/serial.resume.log"
 expect_line "$work/serial.resume.log" "continuing after epoch 1" "serial rerun"
 expect_line "$work/serial.resume.log" "4 of 4 trials done, 0 failed" "serial rerun"

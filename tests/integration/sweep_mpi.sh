@@ -26,6 +26,36 @@ for id in tiny-0000 tiny-0001 tiny-0002 tiny-0003; do
   expect_line "$work/analyze.log" "^$id +done +(none|both) +[01] +2 +0\.[0-9]{4}" "aecnn-analyze's row of $id"
 done
 
+# --format csv: standard output is one table that pandas reads as it is, its rows those of the
+# text tables (checked against h5py: one row per trial, ids and test accuracies as in the file).
+for table in trials settings test per_class confusion judgement pruning; do
+  "$build/aecnn-analyze" "$work/r.h5" --format csv --table "$table" > "$work/$table.csv" ||
+    fail "aecnn-analyze --format csv --table $table"
+done
+/usr/bin/python3 - "$work" <<'PY' || fail "--format csv: see above"
+import sys
+import h5py, pandas
+work = sys.argv[1]
+trials = pandas.read_csv(f"{work}/trials.csv")
+f = h5py.File(f"{work}/r.h5", "r")
+ids = list(f["trials/id"].asstr()[()])
+assert list(trials.columns[:3]) == ["experiment", "trial", "status"], list(trials.columns)
+assert sorted(trials["trial"]) == sorted(ids), (list(trials["trial"]), ids)
+assert set(trials["experiment"]) == {"tiny"}
+rows = {i: r for r, i in enumerate(ids)}
+metric_row = {int(t): m for m, t in enumerate(f["metrics/trial"][()])}
+for _, row in trials.iterrows():
+    want = f["metrics/test_accuracy"][metric_row[rows[row["trial"]]]]
+    assert abs(row["test_acc"] - want) < 5e-5, (row["trial"], row["test_acc"], want)
+settings = pandas.read_csv(f"{work}/settings.csv")
+assert len(settings) == 2 and settings["experiment"].tolist() == ["tiny", "tiny"], settings
+confusion = pandas.read_csv(f"{work}/confusion.csv")
+assert len(confusion) == 10, confusion
+for name in ("test", "per_class"):
+    assert len(pandas.read_csv(f"{work}/{name}.csv")) > 0, name
+print("--format csv: 7 tables read by pandas.read_csv; trials and test accuracies as h5py reads them")
+PY
+
 # The report: every figure valid, the settings tables equal to what h5py computes from the file.
 "$build/aecnn-analyze" "$work/r.h5" -o "$work/report" >/dev/null
 /usr/bin/python3 "$src/tests/integration/check_report.py" "$work/r.h5" "$work/report" tiny-val_accuracy \
@@ -39,6 +69,13 @@ expect_line "$work/py.log" "^4 trials, 4 done"
 # A trained model leaves as a file LibTorch loads; its weights are the checkpoint's arrays.
 "$build/aecnn-sweep" export "$work/r.h5" tiny-0003 -o "$work/tiny-0003.pt" | tee "$work/export.log"
 expect_line "$work/export.log" "wrote $work/tiny-0003.pt: tiny-0003, final weights \(epoch 2\), test accuracy"
+# tiny trains without early stopping: its test metrics are of the last epoch's weights, and only
+# beside those is a test accuracy printed.
+"$build/aecnn-sweep" export "$work/r.h5" tiny-0003 --weights best -o "$work/best.pt" > "$work/export-best.log"
+expect_line "$work/export-best.log" "tiny-0003, best weights \(epoch [12]\) \(its test metrics are of other weights" "export --weights best"
+expect_no_line "$work/export-best.log" "test accuracy" "export --weights best"
+"$build/aecnn-sweep" export "$work/r.h5" tiny-0003 --weights latest -o "$work/latest.pt" > "$work/export-latest.log"
+expect_line "$work/export-latest.log" "tiny-0003, latest weights \(epoch 2\), test accuracy" "export --weights latest"
 [ "$(head -c 2 "$work/tiny-0003.pt")" = "PK" ] || fail "the export is not a zip archive (torch::save writes one)"
 /usr/bin/python3 -c "
 import h5py, sys

@@ -174,20 +174,27 @@ for signal in KILL STOP; do
        "the requeued run finished the sweep equal to an uninterrupted run"
 done
 
-# 4. Bad input is never requeued: the job fails at once, its log says why, no restart.
+# 4. Bad input is never requeued: the job fails at once, its log says why, no restart. Both a bad
+# sweep file and a command-line mistake (CLI11's own exit code for it, 105, was once taken for a
+# dead rank and requeued 20 times).
 printf 'name = "bad"\ndata_dir = "%s/data/fashion-mnist-subset"\n[base]\nbatch_size = 0\n' "$src" > "$dir/bad.toml"
-out=$dir/bad.out
-id=$(sbatch --parsable --ntasks=3 --cpus-per-task=1 --time=10 --output="$out" slurm/sweep-cpu.sbatch "$dir/bad.toml" "$dir/bad.h5")
-for _ in $(seq 120); do
-  case $(job_state "$id") in FAILED | COMPLETED | CANCELLED) break ;; esac
-  sleep 0.5
-done
-[ "$(job_state "$id")" = FAILED ] || fail "the bad-input job is $(job_state "$id"), not FAILED"
-expect_line "$out" "'base.batch_size' must be > 0" "the bad-input job"
-expect_line "$out" "bad input \(exit code 2" "the bad-input job"
-expect_no_line "$out" "requeueing" "the bad-input job"
-[ ! -e "$dir/bad.h5" ] || fail "a results file was created for bad input"
-echo "slurm_jobs: bad input: job $id failed at once and was not requeued"
+bad_job() {  # NAME EXPECTED_LINE SWEEP [OPTIONS]: the job fails at once, says EXPECTED_LINE, is not requeued
+  local name=$1 line=$2 out=$dir/$1.out
+  shift 2
+  id=$(sbatch --parsable --ntasks=3 --cpus-per-task=1 --time=10 --output="$out" slurm/sweep-cpu.sbatch "$1" "$dir/$name.h5" "${@:2}")
+  for _ in $(seq 120); do
+    case $(job_state "$id") in FAILED | COMPLETED | CANCELLED) break ;; esac
+    sleep 0.5
+  done
+  [ "$(job_state "$id")" = FAILED ] || fail "$name: the job is $(job_state "$id"), not FAILED"
+  expect_line "$out" "$line" "$name"
+  expect_line "$out" "bad input \(exit code 2" "$name"
+  expect_no_line "$out" "requeueing" "$name"
+  [ ! -e "$dir/$name.h5" ] || fail "$name: a results file was created for bad input"
+  echo "slurm_jobs: $name: job $id failed at once and was not requeued"
+}
+bad_job bad "'base.batch_size' must be > 0" "$dir/bad.toml"
+bad_job bad-option "aecnn-sweep: error: --epochs-scale: must be a number above 0, got '0'" tests/data/sweeps/tiny.toml --epochs-scale 0
 
 # 5. A job step that fails to launch: srun then exits 0 although no task ran. Made to happen here
 # by a file at the path of the step's PMIx socket (where a step daemon still cleaning up after a

@@ -2,6 +2,7 @@
 // A plain text table: a header row and string cells, printed with aligned columns.
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace aecnn::analysis {
@@ -27,6 +28,11 @@ class Table {
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
 };
+
+/// `tables` one under another, each row led by its table's key in the column `key_column`: one
+/// table, as one CSV file wants it. Its columns are every table's, in order of first appearance;
+/// a row holds "" where its own table has no such column.
+Table stack(const std::vector<std::pair<std::string, Table>>& tables, const std::string& key_column);
 
 /// `value` with `decimals` digits after the point.
 std::string fixed(double value, int decimals);

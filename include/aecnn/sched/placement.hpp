@@ -47,4 +47,14 @@ int trial_threads(const Placement& placement, bool exclusive, const std::vector<
 /// 0 when not launched by one. Lets a command-line error be printed once, not once per rank.
 int launcher_rank();
 
+/// The command that runs this job again, for the "resume with" line: under mpirun its whole
+/// line as typed (read from the launcher, rank 0's parent process), not only this process's
+/// `own_command`; where the launcher's line cannot be read (srun), `own_command` behind the
+/// launcher and rank count. Arguments are quoted for a POSIX shell where they need it.
+std::string launch_command(const std::vector<std::string>& own_command, int world_size);
+
+/// `argument` as a POSIX shell reads it back: as is when it holds only safe characters, else
+/// in single quotes.
+std::string shell_quoted(const std::string& argument);
+
 }  // namespace aecnn::sched

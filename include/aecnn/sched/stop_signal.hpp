@@ -13,6 +13,11 @@ void install_stop_handlers();
 /// The signal that asked this process to stop, or 0.
 int stop_signal() noexcept;
 
+/// Once a stopped sweep has committed everything, a further stop signal has nothing
+/// left to stop: it quits at once with `exit_code` (the clean stop's), not by the default action
+/// (a second Ctrl-C while MPI finalises made the exit code 130, as if the stop had not been clean).
+void quit_on_next_stop_signal(int exit_code);
+
 /// "SIGTERM", "SIGINT", "SIGUSR1", or "signal N".
 const char* signal_name(int signal) noexcept;
 
