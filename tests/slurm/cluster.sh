@@ -13,10 +13,14 @@
 #   node_cut I / node_join I cuts node I's link to the bridge / restores it
 #   node_restart I           starts node I's slurmd again (after node_kill)
 #   cluster_down             stops every daemon by PID, removes namespaces, links and mounts
-# DIR must not be under /tmp: each node mounts its own /tmp over the host's.
+# DIR must not be under /tmp: each node mounts its own /tmp over the host's. Paths in
+# cluster_shared (set before cluster_up: the checkout and its build) stand for the cluster's
+# shared filesystem: every node sees them at the same path, even under /tmp (a clone there is
+# bound into each node's /tmp).
 
 source "$(dirname "${BASH_SOURCE[0]}")/munge.sh"
 cluster_dir= cluster_nodes=0 cluster_tag=
+cluster_shared=()
 cluster_subnet=10.231.0
 
 # Names unique to this run: interface names have at most 15 characters.
@@ -25,12 +29,22 @@ _veth() { echo "va$cluster_tag$1"; }
 _bridge() { echo "ba$cluster_tag"; }
 
 # Enters namespace $1 (head, n1, ...) with its hostname and node-local /tmp, and runs the rest.
+# The shared paths under /tmp are bound into the node's /tmp first, at the same place, while the
+# host's /tmp is still in view; the mounts live and die with the private mount namespace.
 _enter() {
-  local name=$1
+  local name=$1 path shared=()
   shift
+  for path in "${cluster_shared[@]}"; do
+    case $path in /tmp/*) shared+=("$path") ;; esac
+  done
   nsenter --net="/run/netns/$(_netns "$name")" unshare --uts --mount --propagation private \
-    /bin/sh -c 'hostname "$0" && mount --bind "$1" /tmp && shift && exec "$@"' \
-    "aecnn-$name" "$cluster_dir/nodes/aecnn-$name/tmp" "$@"
+    /bin/sh -c 'host=$1 tmp=$2 && shift 2 &&
+      while [ "$1" != -- ]; do
+        mkdir -p "$tmp${1#/tmp}" && mount --bind "$1" "$tmp${1#/tmp}" || exit 1
+        shift
+      done && shift &&
+      hostname "$host" && mount --rbind "$tmp" /tmp && exec "$@"' \
+    sh "aecnn-$name" "$cluster_dir/nodes/aecnn-$name/tmp" "${shared[@]}" -- "$@"
 }
 on_head() { _enter head "$@"; }
 on_node() { _enter "n$1" "${@:2}"; }

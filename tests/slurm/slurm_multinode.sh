@@ -55,6 +55,7 @@ finish() {
   exit "$status"
 }
 trap finish EXIT
+cluster_shared=("$src" "$build")  # on a real cluster, a filesystem every node mounts
 cluster_up "$dir" 3 || fail "the cluster did not come up"
 echo "slurm_multinode: Slurm $(sinfo --version | cut -d' ' -f2) up on 3 nodes: $(on_head sinfo -h -N -o %N | tr '\n' ' ')"
 
@@ -131,8 +132,9 @@ echo "slurm_multinode: sbatch -N 2 (job $id): 8 of 8 trials on aecnn-n1 and aecn
 agent=$dir/agent.sh
 {
   echo '#!/usr/bin/env bash'
-  echo "source $src/tests/slurm/cluster.sh"
-  echo "cluster_dir=$cluster_dir cluster_tag=$cluster_tag"
+  printf 'source %q\n' "$src/tests/slurm/cluster.sh"
+  printf 'cluster_dir=%q cluster_tag=%q\n' "$cluster_dir" "$cluster_tag"
+  printf 'cluster_shared=(%q %q)\n' "$src" "$build"
   echo 'node=${1#aecnn-n}; shift'
   echo 'on_node "$node" /bin/sh -c "$*"'
 } > "$agent"
