@@ -53,7 +53,7 @@ class TableCheck {
     const columns::Shape shape = columns::inspect(group_.get(), expected.name, where_);
     const std::string what = where_ + "/" + expected.name;
     if (!is_kind(shape.type_class, expected.kind))
-      throw H5Error(what + ": holds no " + std::string(kind_name(expected.kind)) + " (a damaged results file)");
+      throw H5Error(what + ": not a column of " + std::string(kind_name(expected.kind)) + " (a damaged results file)");
     if (shape.dims.size() != static_cast<std::size_t>(expected.dimensions))
       throw H5Error(what + ": has " + std::to_string(shape.dims.size()) + " dimension(s), expected " +
                     std::to_string(expected.dimensions) + " (a damaged results file)");
